@@ -51,6 +51,7 @@ class Mesh:
     boundaries: tuple     # ((low, high), ...) per used axis
     ghost: int
     topology: CartTopology
+    comm: object          # hpcsim.parallel.Comm of the ranks sharing this mesh
 
     def __post_init__(self):
         self.ndim = len(self.global_shape)
@@ -73,7 +74,12 @@ class Mesh:
         dims = choose_process_grid(shape, comm.size, process_grid, min_cells=max(ghost, 1))
         topology = CartTopology.create(comm, dims, [lo == "periodic" for lo, _ in boundaries])
         origin = tuple(origin) if origin is not None else (0.0,) * len(shape)
-        return cls(shape, tuple(float(L) for L in length), origin, boundaries, ghost, topology)
+        return cls(shape, tuple(float(L) for L in length), origin, boundaries, ghost, topology, comm)
+
+    @classmethod
+    def from_deck(cls, deck, comm, ghost=1):
+        m = deck["mesh"]
+        return cls.create(comm, m["shape"], m["length"], m["bc"], ghost, m.get("process_grid"))
 
     # -- geometry ---------------------------------------------------------------------------------------
     @property

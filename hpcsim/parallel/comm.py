@@ -74,11 +74,6 @@ class Comm:
         self.mpi.Abort(code)
 
 
-def compute_dims(nprocs, dims):
-    """Balanced process grid: `MPI.Compute_dims` with the entries of `dims` that are non-zero kept fixed."""
-    return tuple(MPI.Compute_dims(nprocs, list(dims)))
-
-
 def mpi_library_version():
     return MPI.Get_library_version().strip().splitlines()[0]
 

@@ -1,0 +1,221 @@
+"""Command line: `hpcsim run | check | submit | info | template` (also `python -m hpcsim`).
+
+Under MPI: `mpiexec -n N python -m hpcsim run DECK`. Rank 0 reads and validates the deck and the restart
+checkpoint before anything is written; a problem is printed once as `hpcsim: error: KEY: REASON` and every
+rank exits with status 2. An uncaught exception on any rank aborts the whole job. Exit status 75 means the run
+stopped early (signal or wall-time limit) after writing a checkpoint: continue it with `--restart latest`.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import InputError, NumericalError
+
+EXIT_INPUT, EXIT_FAILURE = 2, 1
+
+
+def _fail(message, comm=None):
+    if comm is None or comm.is_root:
+        sys.stderr.write(f"hpcsim: error: {message}\n")
+        sys.stderr.flush()
+
+
+# -- run ---------------------------------------------------------------------------------------------------
+def _validate_run(args, comm):
+    """Everything checkable before work starts (rank 0): returns (deck, outdir, restart checkpoint path)."""
+    from .deck import load
+    from .io import find_latest, verify
+    from .mesh import parse_boundaries
+    from .parallel import choose_process_grid
+
+    deck = load(args.deck, args.set or [])
+    outdir = Path(args.output or deck["output"]["dir"])
+    shape = deck["mesh"]["shape"]
+    parse_boundaries(deck["mesh"]["bc"], len(shape))
+    choose_process_grid(shape, comm.size, deck["mesh"].get("process_grid"), min_cells=deck.module.GHOST)
+    restart = None
+    if args.restart is not None:
+        if args.restart == "latest":
+            restart, messages = find_latest(outdir / "checkpoints")
+            for m in messages:
+                print(f"hpcsim: {m}", flush=True)
+            if restart is None:
+                raise InputError(f"no complete, verified checkpoint in {outdir / 'checkpoints'}", "--restart")
+        else:
+            restart = Path(args.restart)
+            if not restart.is_dir():
+                raise InputError(f"no such checkpoint directory: {restart}", "--restart")
+            ok, why = verify(restart)
+            if not ok:
+                raise InputError(f"checkpoint {restart} does not verify: {why}", "--restart")
+    elif (outdir / "deck.toml").exists() and not args.overwrite:
+        raise InputError(f"{outdir} holds a previous run: continue it with --restart latest, or pass "
+                         f"--overwrite, or choose another directory", "-o")
+    elif outdir.exists() and not outdir.is_dir():
+        raise InputError(f"{outdir} exists and is not a directory", "-o")
+    return deck, outdir, restart
+
+
+def _set_threads(deck, comm):
+    import numba
+
+    from .parallel import usable_cores
+
+    local_rank, local_size = comm.node_local()
+    wanted = deck["run"]["threads"] or max(1, usable_cores() // local_size)
+    available = numba.config.NUMBA_NUM_THREADS
+    threads = min(wanted, available)
+    numba.set_num_threads(threads)
+    if comm.is_root and wanted * local_size > usable_cores():
+        print(f"hpcsim: warning: {local_size} ranks x {wanted} threads exceed the {usable_cores()} cores of "
+              f"this node", flush=True)
+    return local_rank, threads
+
+
+def cmd_run(args):
+    from .parallel import Comm, install_abort_on_exception
+
+    comm = Comm()
+    install_abort_on_exception(comm)
+    validated, error = None, None
+    if comm.is_root:
+        try:
+            validated = _validate_run(args, comm)
+        except InputError as exc:
+            error = str(exc)
+    error = comm.bcast(error)
+    if error:
+        _fail(error, comm)
+        return EXIT_INPUT
+    deck, outdir, restart = comm.bcast(validated)
+    local_rank, threads = _set_threads(deck, comm)
+    from .backend import create_backend
+    from .runtime import EXIT_STOPPED, Run, RunStopped
+
+    try:
+        backend = create_backend(deck["run"]["backend"], local_rank)
+    except InputError as exc:
+        _fail(str(exc), comm)
+        return EXIT_INPUT
+    run = Run(deck, outdir, comm, backend, restart_path=restart, overwrite=args.overwrite)
+    run.log.to_file(f"{comm.size} rank(s) x {threads} numba thread(s)")
+    try:
+        run.execute()
+    except RunStopped as exc:
+        run.log.info(str(exc))
+        return EXIT_STOPPED
+    except NumericalError as exc:
+        run.log.info(f"error: {exc}")
+        _fail(str(exc), comm)
+        return EXIT_FAILURE
+    finally:
+        run.close()
+    return 0
+
+
+# -- check -------------------------------------------------------------------------------------------------
+def cmd_check(args):
+    from .deck import load
+    from .parallel import choose_process_grid
+
+    try:
+        deck = load(args.deck, args.set or [])
+        shape = deck["mesh"]["shape"]
+        dims = choose_process_grid(shape, args.np, deck["mesh"].get("process_grid"), min_cells=deck.module.GHOST)
+    except InputError as exc:
+        _fail(str(exc))
+        return EXIT_INPUT
+    run = deck["run"]
+    print(f"{args.deck}: valid {deck.family} deck; mesh {shape} on {args.np} rank(s) as {list(dims)}; "
+          f"{run['steps']} step(s)" + (f" of dt = {run['dt']:g}" if "dt" in run else ""))
+    if args.resolved:
+        print(deck.text(), end="")
+    return 0
+
+
+def cmd_template(args):
+    from .deck.core import CORE_SECTIONS
+    from .models import family_module
+
+    module = family_module(args.family)
+    sections = [*module.SECTIONS[:1], *CORE_SECTIONS, *module.SECTIONS[1:]]
+    print("\n".join(s.template() for s in sections), end="")
+    return 0
+
+
+def cmd_info(args):
+    from .info import report
+
+    print(report())
+    return 0
+
+
+def cmd_submit(args):
+    from .submit import options_from_args, submit
+
+    try:
+        print(submit(options_from_args(args), dry_run=args.dry_run), end="")
+    except InputError as exc:
+        _fail(str(exc))
+        return EXIT_INPUT
+    return 0
+
+
+# -- parser ------------------------------------------------------------------------------------------------
+def build_parser():
+    from .models import FAMILIES
+
+    parser = argparse.ArgumentParser(
+        prog="hpcsim", description="MPI domain-decomposed simulation code. Run a deck with "
+        "`mpiexec -n N python -m hpcsim run DECK`; see `hpcsim COMMAND --help`.")
+    parser.add_argument("--version", action="version", version=f"hpcsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    overrides = dict(action="append", metavar="KEY=VALUE",
+                     help="override a deck key, e.g. --set mesh.shape=[64,64] --set run.backend=gpu "
+                     "(same types and validation as the deck; repeatable)")
+    p = sub.add_parser("run", help="run a deck", description="Run a deck; output goes to OUTDIR "
+                       "(deck.toml, log.txt, diags/scalars.h5, fields/ (openPMD), checkpoints/).")
+    p.add_argument("deck", help="TOML input deck")
+    p.add_argument("-o", "--output", metavar="OUTDIR", help="output directory (default: the deck's output.dir)")
+    p.add_argument("--set", **overrides)
+    p.add_argument("--restart", nargs="?", const="latest", metavar="latest|PATH",
+                   help="continue from the newest verified checkpoint in OUTDIR/checkpoints, or from PATH")
+    p.add_argument("--overwrite", action="store_true", help="replace the output of a previous run in OUTDIR")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("check", help="validate a deck without running it",
+                       description="Validate a deck (and its decomposition over --np ranks); exit 0, or print "
+                       "the problem and exit 2.")
+    p.add_argument("deck")
+    p.add_argument("--set", **overrides)
+    p.add_argument("--np", type=int, default=1, help="MPI ranks the run will use (checks the decomposition)")
+    p.add_argument("--resolved", action="store_true", help="print the resolved deck with every default")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("template", help="print a commented deck with every key and default of a family")
+    p.add_argument("family", choices=sorted(FAMILIES))
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("info", help="versions, MPI library, numba threads, GPU")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("submit", help="write and submit a Slurm batch script for a deck",
+                       description="Render a Slurm job script (CPU or GPU nodes) whose USR1 warning signal "
+                       "makes the run checkpoint and requeue itself; --dry-run prints it.")
+    from .submit import add_arguments
+
+    add_arguments(p)
+    p.add_argument("--dry-run", action="store_true", help="print the script instead of submitting it")
+    p.set_defaults(func=cmd_submit)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        code = args.func(args)
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)

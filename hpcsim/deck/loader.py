@@ -1,0 +1,110 @@
+"""Loading a deck: TOML parsing, `--set` overrides, schema validation, defaults, and the resolved deck text.
+
+A deck selects its solver family by containing that family's section (`[poisson]`, `[diffusion]`, ...).
+Everything that can be checked without running is checked here, so bad input fails before any output exists.
+"""
+import datetime
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomli_w
+
+from .. import __version__
+from ..errors import InputError
+from ..models import FAMILIES, family_module
+from .core import CORE_SECTIONS, check_core, check_time
+from .schema import suggest
+
+
+@dataclass
+class Deck:
+    """A validated deck: `data` holds every key with defaults resolved."""
+
+    data: dict
+    family: str
+    path: str
+
+    def __getitem__(self, section):
+        return self.data[section]
+
+    @property
+    def module(self):
+        return family_module(self.family)
+
+    def text(self):
+        """The resolved deck as TOML, as written to OUTDIR/deck.toml and embedded in output files."""
+        header = (f"# Resolved deck: hpcsim {__version__}, family '{self.family}', from {self.path}\n"
+                  f"# written {datetime.datetime.now().isoformat(timespec='seconds')}\n")
+        return header + tomli_w.dumps(self.data)
+
+
+def parse_override(item):
+    """'section.key=VALUE' -> (['section', 'key'], value); VALUE is read as a TOML value, else as a string."""
+    if "=" not in item:
+        raise InputError(f"expected KEY=VALUE, got {item!r}", "--set")
+    key, raw = item.split("=", 1)
+    path = [p.strip() for p in key.strip().split(".")]
+    if len(path) < 2 or not all(path):
+        raise InputError(f"expected section.key=VALUE, got {item!r}", "--set")
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return path, value
+
+
+def apply_overrides(table, overrides):
+    for item in overrides:
+        path, value = parse_override(item)
+        node = table
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise InputError(f"{'.'.join(path[:-1])} is not a table", "--set")
+        node[path[-1]] = value
+
+
+def read_toml(path):
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("no such deck file", str(path))
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"malformed TOML: {exc}", str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not a UTF-8 text file ({exc.reason})", str(path)) from None
+
+
+def resolve(table, path="<deck>"):
+    """Validate a parsed deck table; return a `Deck` with defaults filled in."""
+    present = [name for name in FAMILIES if name in table]
+    if len(present) != 1:
+        what = "no solver section" if not present else f"several solver sections ({', '.join(present)})"
+        raise InputError(f"{what}: a deck needs exactly one of {', '.join(f'[{f}]' for f in FAMILIES)}",
+                         str(path))
+    family = present[0]
+    module = family_module(family)
+    sections = {s.name: s for s in (*CORE_SECTIONS, *module.SECTIONS)}
+    for name in table:
+        if name not in sections:
+            others = [f for f in FAMILIES if f != family]
+            hint = suggest(name, list(sections) + others)
+            raise InputError(f"unknown section{hint}; sections for a {family} deck: {', '.join(sections)}", name)
+    data = {name: section.resolve(table.get(name, {})) for name, section in sections.items()}
+    check_core(data)
+    if module.TIME_DEPENDENT:
+        check_time(data)
+    else:
+        data["run"]["steps"] = 1
+    if hasattr(module, "check"):
+        module.check(data)
+    return Deck(data, family, str(path))
+
+
+def load(path, overrides=()):
+    """Read, override, and validate the deck at `path`; raises `InputError` on any problem."""
+    table = read_toml(path)
+    apply_overrides(table, overrides)
+    return resolve(table, path)

@@ -1,0 +1,118 @@
+"""The `poisson` family: one distributed solve of the shifted Poisson / Helmholtz problem
+
+    alpha u - beta Lap u = f      (alpha >= 0, beta > 0; dimensionless)
+
+on a 1-D, 2-D or 3-D mesh with per-face Dirichlet, Neumann or periodic conditions, by matrix-free CG.
+Sources: `manufactured` (f = (alpha + beta K^2) phi for a Laplacian eigenfunction phi, so the exact solution
+u = phi is known and the error is written) or `gaussian`. With alpha = 0 and no Dirichlet face the problem is
+singular: a source that does not integrate to zero is rejected with its compatibility defect.
+"""
+import time
+
+import numpy as np
+
+from ..deck.schema import Key, Section
+from ..errors import InputError
+from ..io import Record
+from ..mesh import Mesh
+from .cg import CG
+from .config import SOLVER
+from .manufactured import Eigenmode, check_modes
+from .operators import ShiftedLaplacian
+from .problem import check_face_values, check_vector, gaussian
+
+TIME_DEPENDENT = False
+GHOST = 1
+
+SECTIONS = [
+    Section("poisson", "Solve alpha u - beta Lap u = f (dimensionless).", [
+        Key("alpha", "float", 0.0, "Shift alpha >= 0 (0: Poisson; > 0: screened Poisson / Helmholtz).", minimum=0.0),
+        Key("beta", "float", 1.0, "Diffusion coefficient beta > 0.", minimum=0.0, exclusive_minimum=True),
+        Key("source", "str", "manufactured", "Right-hand side f.", choices=("manufactured", "gaussian")),
+        Key("modes", "ints", None, "Mode number per axis of the manufactured eigenfunction (default 1).",
+            minimum=1, length=(1, 3)),
+        Key("amplitude", "float", 1.0, "Amplitude of the source."),
+        Key("center", "floats", None, "Centre of the gaussian source (default: domain centre).", length=(1, 3)),
+        Key("width", "float", 0.1, "Standard deviation of the gaussian source.", minimum=0.0,
+            exclusive_minimum=True),
+        Key("bc_value", "any", None, "Per axis [low, high] Dirichlet value or outward normal derivative "
+            "(Neumann) on the faces (default 0)."),
+    ]),
+    SOLVER,
+]
+
+
+def check(deck):
+    p, ndim = deck["poisson"], len(deck["mesh"]["shape"])
+    p["modes"] = check_vector(p.get("modes"), deck, "poisson.modes", [1, 1, 1])
+    check_modes(p["modes"], ndim, "poisson.modes")
+    centre = [0.5 * L for L in deck["mesh"]["length"]]
+    p["center"] = check_vector(p.get("center"), deck, "poisson.center", centre)
+    p["bc_value"] = check_face_values(p.get("bc_value"), deck, "poisson.bc_value")
+    if p["source"] == "manufactured" and any(any(pair) for pair in p["bc_value"]):
+        raise InputError("the manufactured source has homogeneous boundary values: remove bc_value or use "
+                         "source = 'gaussian'", "poisson.bc_value")
+
+
+class Model:
+    time_dependent = False
+
+    def __init__(self, deck, comm, backend, rng):
+        p, s = deck["poisson"], deck["solver"]
+        self.backend, self.xp = backend, backend.xp
+        self.mesh = mesh = Mesh.from_deck(deck, comm, GHOST)
+        t0 = time.perf_counter()
+        self.op = ShiftedLaplacian(mesh, p["alpha"], p["beta"], backend)
+        self.solver = CG(self.op, s["rtol"], s["max_iterations"], s["preconditioner"])
+        f = np.zeros(mesh.array_shape)
+        self.exact = None
+        if p["source"] == "manufactured":
+            mode = Eigenmode(mesh, p["modes"])
+            phi = mode.values()
+            f[mesh.interior] = p["amplitude"] * (p["alpha"] + p["beta"] * mode.k2) * phi
+            self.exact = self.xp.asarray(p["amplitude"] * phi)
+        else:
+            f[mesh.interior] = p["amplitude"] * gaussian(mesh, p["center"], p["width"])
+        self.f = self.xp.asarray(f)
+        self.b = self.f + self.op.boundary_source(p["bc_value"])
+        self.u = mesh.zeros(self.xp)
+        self.setup_seconds = time.perf_counter() - t0
+        self.result = None
+
+    def state_fields(self):
+        return {"u": self.u}
+
+    def step(self, dt):
+        self.result = r = self.solver.solve(self.b, self.u)
+        if not r.converged:
+            raise InputError(f"CG did not reach rtol in {r.iterations} iterations (true relative residual "
+                             f"{r.residual:.3e}); raise solver.max_iterations or use a preconditioner",
+                             "solver.max_iterations")
+        return {"iterations": float(r.iterations), "residual": r.residual, "setup_seconds": self.setup_seconds,
+                "solve_seconds": r.seconds, "compatibility_defect": r.compatibility_defect}
+
+    def error(self):
+        return self.mesh.owned(self.u) - self.exact
+
+    def diagnostics(self):
+        comm, xp, owned = self.mesh.comm, self.xp, self.mesh.owned(self.u)
+        out = {"u_min": comm.allreduce(float(xp.min(owned)), "min"),
+               "u_max": comm.allreduce(float(xp.max(owned)), "max")}
+        if self.exact is not None and self.result is not None:
+            e = self.error()
+            out["error_l2"] = (comm.allreduce(float(xp.sum(e * e))) * self.mesh.cell_volume) ** 0.5
+            out["error_max"] = comm.allreduce(float(xp.max(xp.abs(e))), "max")
+        return out
+
+    def records(self):
+        host = self.backend.to_host
+        recs = {"u": Record(host(self.mesh.owned(self.u))), "f": Record(host(self.mesh.owned(self.f)))}
+        if self.exact is not None:
+            recs["error"] = Record(host(self.error()))
+        return recs
+
+    def solver_state(self):
+        return {}
+
+    def restore(self, fields, state):
+        self.u[self.mesh.interior] = self.xp.asarray(fields["u"]).reshape(self.mesh.local_shape)

@@ -1,0 +1,18 @@
+"""Per-element stencil functions, written once and compiled twice (numba CPU and numba.cuda device functions).
+
+Arrays are 3-D block arrays with ghost layers. For an unused axis (1-D and 2-D meshes) the neighbour offset
+o_a is 0 and the weight w_a is 0, so the same 7-point expression serves every dimensionality without branches.
+"""
+
+
+def laplacian_at(u, i, j, k, ox, oy, oz, wx, wy, wz):
+    """Second-order Laplacian at cell (i, j, k): sum_a w_a (u[+a] + u[-a] - 2 u), w_a = 1 / h_a^2."""
+    c = u[i, j, k]
+    return (wx * (u[i - ox, j, k] + u[i + ox, j, k] - 2.0 * c)
+            + wy * (u[i, j - oy, k] + u[i, j + oy, k] - 2.0 * c)
+            + wz * (u[i, j, k - oz] + u[i, j, k + oz] - 2.0 * c))
+
+
+def shifted_laplacian_at(u, i, j, k, ox, oy, oz, wx, wy, wz, alpha, beta):
+    """(alpha I - beta Lap) u at cell (i, j, k)."""
+    return alpha * u[i, j, k] - beta * laplacian_at(u, i, j, k, ox, oy, oz, wx, wy, wz)

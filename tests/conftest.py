@@ -1,0 +1,49 @@
+"""Shared test helpers: launching MPI jobs and the hpcsim CLI as subprocesses."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def _env(extra=None):
+    env = dict(os.environ)
+    env.setdefault("NUMBA_NUM_THREADS", "1")
+    env.setdefault("OMP_NUM_THREADS", "1")
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("NUMBA_ENABLE_CUDASIM", None)
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run_mpi(nprocs, args, timeout=300, cwd=None, env=None, check=True):
+    """Run `python ARGS...` under `mpiexec -n NPROCS`; return the CompletedProcess (text output)."""
+    mpiexec = BIN / "mpiexec"
+    cmd = [str(mpiexec), "-n", str(nprocs), sys.executable, *map(str, args)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd, env=_env(env))
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode})\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+    return proc
+
+
+def run_cli(args, nprocs=1, timeout=300, cwd=None, env=None, check=False):
+    """Run `python -m hpcsim ARGS` (under mpiexec when nprocs > 1)."""
+    if nprocs > 1:
+        return run_mpi(nprocs, ["-m", "hpcsim", *args], timeout=timeout, cwd=cwd, env=env, check=check)
+    cmd = [sys.executable, "-m", "hpcsim", *map(str, args)]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd, env=_env(env))
+
+
+@pytest.fixture
+def mpirun():
+    return run_mpi
+
+
+@pytest.fixture
+def cli():
+    return run_cli

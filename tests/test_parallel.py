@@ -1,0 +1,50 @@
+"""Decomposition, halo exchange and reductions on 1, 2 and 4 ranks."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hpcsim.errors import InputError
+from hpcsim.parallel import block_range, choose_process_grid
+
+SCRIPTS = Path(__file__).parent / "mpi_scripts"
+
+
+def test_block_range_tiles_uneven_sizes():
+    for n in (1, 7, 13, 64):
+        for p in range(1, min(n, 6) + 1):
+            ranges = [block_range(n, p, c) for c in range(p)]
+            assert ranges[0][0] == 0 and sum(size for _, size in ranges) == n
+            assert all(a[0] + a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
+            assert max(s for _, s in ranges) - min(s for _, s in ranges) <= 1
+
+
+def test_process_grid_choice_and_errors():
+    assert choose_process_grid((64, 64, 64), 8) == (2, 2, 2)
+    assert choose_process_grid((256, 16), 4) == (4, 1)          # the long axis is cut first
+    assert choose_process_grid((64, 64), 4, [1, 0]) == (1, 4)
+    with pytest.raises(InputError, match="does not divide"):
+        choose_process_grid((64, 64), 4, [3, 0])
+    with pytest.raises(InputError, match="has 4 blocks but the run has 8"):
+        choose_process_grid((64, 64), 8, [2, 2])
+    with pytest.raises(InputError, match="fewer than"):
+        choose_process_grid((4,), 8)
+    with pytest.raises(InputError, match="fewer than the 2"):
+        choose_process_grid((6, 6), 4, [4, 1], min_cells=2)
+
+
+def test_halo_exchange_one_rank():
+    out = subprocess.run([sys.executable, SCRIPTS / "halo_check.py"], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("halo ok")
+
+
+@pytest.mark.parametrize("nprocs", [2, 4])
+def test_halo_exchange_mpi(mpirun, nprocs):
+    out = mpirun(nprocs, [SCRIPTS / "halo_check.py"], timeout=240)
+    assert "halo ok" in out.stdout
+
+
+def test_reductions_and_blocks_mpi(mpirun):
+    assert "reductions ok" in mpirun(2, [SCRIPTS / "reductions_check.py"]).stdout
+    assert "reductions ok" in mpirun(3, [SCRIPTS / "reductions_check.py"]).stdout
