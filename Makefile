@@ -8,7 +8,7 @@ export NUMBA_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
 
-.PHONY: install test test-cudasim demo bench clean
+.PHONY: install test demo bench clean
 
 install: $(VENV)/.installed
 
@@ -30,8 +30,9 @@ demo: install
 	$(VENV)/bin/hpcsim-post plot demo-output --out demo-output/demo.png
 	@echo "demo figure: $(CURDIR)/demo-output/demo.png"
 
+# Benchmarks run one rank with a numba thread per core; the 2-rank entries launch mpiexec themselves.
 bench: install
-	$(PY) benchmarks/run.py
+	NUMBA_NUM_THREADS=$$(nproc) $(PY) benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) .numba_cache demo-output build *.egg-info

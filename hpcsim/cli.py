@@ -93,12 +93,12 @@ def cmd_run(args):
     from .backend import create_backend
     from .runtime import EXIT_STOPPED, Run, RunStopped
 
-    try:
+    try:  # consistent on every rank: the backend check and the model's global checks of its input
         backend = create_backend(deck["run"]["backend"], local_rank)
+        run = Run(deck, outdir, comm, backend, restart_path=restart, overwrite=args.overwrite)
     except InputError as exc:
         _fail(str(exc), comm)
         return EXIT_INPUT
-    run = Run(deck, outdir, comm, backend, restart_path=restart, overwrite=args.overwrite)
     run.log.to_file(f"{comm.size} rank(s) x {threads} numba thread(s)")
     try:
         run.execute()

@@ -47,3 +47,8 @@ def mpirun():
 @pytest.fixture
 def cli():
     return run_cli
+
+
+# The numba.cuda kernels run under the CUDA simulator in their own pytest process (`make test` runs
+# `NUMBA_ENABLE_CUDASIM=1 pytest tests/cudasim`): the simulator must be enabled before numba is imported.
+collect_ignore = [] if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else ["cudasim"]

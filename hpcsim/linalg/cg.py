@@ -65,6 +65,21 @@ class CG:
             self._ones_array = self.mesh.zeros(self.op.xp) + 1.0
         return self._ones_array
 
+    def project_compatible(self, b):
+        """Singular operator: remove the constant part of b and return its relative size (the compatibility
+        defect); raise `IncompatibleRHS` when it exceeds rtol, since no x can then meet the tolerance."""
+        bnorm = math.sqrt(self._global(self.k.dot(b, b, self.op.g, self.op.n)))
+        if bnorm == 0.0:
+            return 0.0
+        mean = self._remove_constant(b)
+        defect = abs(mean) * math.sqrt(self.mesh.global_cells) / bnorm
+        if defect > self.rtol:
+            raise IncompatibleRHS(
+                f"the right-hand side is incompatible with the singular operator (pure Neumann/periodic, "
+                f"alpha = 0): its constant part is {defect:.3e} of its norm, above rtol = {self.rtol:g}; "
+                f"make the source integrate to zero")
+        return defect
+
     def solve(self, b, x):
         """Solve A x = b in place (x holds the initial guess). b is left unchanged unless A is singular,
         in which case its constant part is removed. Returns a `SolveResult`."""
@@ -73,13 +88,7 @@ class CG:
         bnorm = math.sqrt(self._global(k.dot(b, b, g, n)))
         defect = 0.0
         if self.op.singular and bnorm > 0.0:
-            mean = self._remove_constant(b)
-            defect = abs(mean) * math.sqrt(self.mesh.global_cells) / bnorm
-            if defect > self.rtol:
-                raise IncompatibleRHS(
-                    f"the right-hand side is incompatible with the singular operator (pure Neumann/periodic, "
-                    f"alpha = 0): its constant part is {defect:.3e} of its norm, above rtol = {self.rtol:g}; "
-                    f"make the source integrate to zero")
+            defect = self.project_compatible(b)
             bnorm = math.sqrt(self._global(k.dot(b, b, g, n)))
             self._remove_constant(x)
         if bnorm == 0.0:

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ..deck.schema import Key, Section
-from ..errors import InputError
+from ..errors import InputError, NumericalError
 from ..io import Record
 from ..mesh import Mesh
 from .cg import CG
@@ -108,8 +108,8 @@ class Model:
         r = self.solver.solve(self.rhs, self.u)
         self.time += dt
         if not r.converged:
-            raise InputError(f"CG did not reach rtol in {r.iterations} iterations (true relative residual "
-                             f"{r.residual:.3e})", "solver.max_iterations")
+            raise NumericalError(f"CG did not reach rtol in {r.iterations} iterations at t = {self.time:.6g} "
+                                 f"(true relative residual {r.residual:.3e}); raise solver.max_iterations")
         return {"iterations": float(r.iterations), "residual": r.residual}
 
     def exact(self):

@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from ..deck.schema import Key, Section
-from ..errors import InputError
+from ..errors import InputError, NumericalError
 from ..io import Record
 from ..mesh import Mesh
 from .cg import CG
@@ -75,6 +75,8 @@ class Model:
             f[mesh.interior] = p["amplitude"] * gaussian(mesh, p["center"], p["width"])
         self.f = self.xp.asarray(f)
         self.b = self.f + self.op.boundary_source(p["bc_value"])
+        # A singular problem with an incompatible source is bad input: refuse it before any output exists.
+        self.compatibility_defect = self.solver.project_compatible(self.b) if self.op.singular else 0.0
         self.u = mesh.zeros(self.xp)
         self.setup_seconds = time.perf_counter() - t0
         self.result = None
@@ -85,11 +87,10 @@ class Model:
     def step(self, dt):
         self.result = r = self.solver.solve(self.b, self.u)
         if not r.converged:
-            raise InputError(f"CG did not reach rtol in {r.iterations} iterations (true relative residual "
-                             f"{r.residual:.3e}); raise solver.max_iterations or use a preconditioner",
-                             "solver.max_iterations")
+            raise NumericalError(f"CG did not reach rtol in {r.iterations} iterations (true relative residual "
+                                 f"{r.residual:.3e}); raise solver.max_iterations or use a preconditioner")
         return {"iterations": float(r.iterations), "residual": r.residual, "setup_seconds": self.setup_seconds,
-                "solve_seconds": r.seconds, "compatibility_defect": r.compatibility_defect}
+                "solve_seconds": r.seconds, "compatibility_defect": self.compatibility_defect}
 
     def error(self):
         return self.mesh.owned(self.u) - self.exact

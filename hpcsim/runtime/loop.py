@@ -56,13 +56,14 @@ class Run:
         self.dt = run.get("dt", 0.0)
         self.steps = run["steps"]
         self.wall_time = run["wall_time"]
-        prepare_outdir(self.outdir, comm, overwrite and restart_path is None)
         self.text = deck.text()
+        self.rng = np.random.default_rng([run["seed"], comm.rank])
+        # The model is built before anything is written: problems it finds are still bad input.
+        self.model = deck.module.Model(deck, comm, backend, self.rng)
+        prepare_outdir(self.outdir, comm, overwrite and restart_path is None)
         if comm.is_root:
             (self.outdir / "deck.toml").write_text(self.text, encoding="utf-8")
         self.log = RunLog(comm, self.outdir / "log.txt")
-        self.rng = np.random.default_rng([run["seed"], comm.rank])
-        self.model = deck.module.Model(deck, comm, backend, self.rng)
         self.step_index, self.time = 0, 0.0
         if restart_path is not None:
             self._restore(restart_path)

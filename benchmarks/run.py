@@ -1,0 +1,43 @@
+"""Benchmark harness: runs each registered benchmark in this process tree and prints its side-by-side ratios.
+
+Usage: python benchmarks/run.py [NAME ...] [--json DIR]. Every benchmark measures hpcsim and its reference in
+the same run (the machine is shared and noisy: compare ratios, not absolute times across runs). Results also go
+to DIR/NAME.json (default benchmarks/results/) with the machine and thread count.
+"""
+import argparse
+import importlib
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+BENCHMARKS = {
+    "linalg_cg": "CG iteration vs scipy CSR CG and the bandwidth floor (128^3)",
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("names", nargs="*", default=list(BENCHMARKS), help=f"any of {', '.join(BENCHMARKS)}")
+    ap.add_argument("--json", type=Path, default=HERE / "results")
+    args = ap.parse_args()
+    args.json.mkdir(parents=True, exist_ok=True)
+    for name in args.names:
+        if name not in BENCHMARKS:
+            sys.exit(f"unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}")
+        module = importlib.import_module(name)
+        result = module.run()
+        print(module.report(result), flush=True)
+        result["machine"] = {"node": platform.node(), "processor": platform.processor() or platform.machine(),
+                             "cores": os.cpu_count(), "numba_threads": os.environ.get("NUMBA_NUM_THREADS"),
+                             "date": time.strftime("%Y-%m-%d %H:%M")}
+        (args.json / f"{name}.json").write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

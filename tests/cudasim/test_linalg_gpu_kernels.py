@@ -1,0 +1,91 @@
+"""The numba.cuda Krylov kernels, run by the CUDA simulator on tiny blocks, against the CPU kernels.
+
+Both are compiled from the same per-element functions; these tests catch errors in the GPU launch geometry,
+the flat-index -> cell mapping and the shared-memory block reduction, and run the whole CG on the GPU kernels.
+"""
+import os
+
+import numpy as np
+import pytest
+
+if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
+    pytest.skip("needs NUMBA_ENABLE_CUDASIM=1 set before numba is imported", allow_module_level=True)
+
+from hpcsim.backend import CPUBackend  # noqa: E402
+from hpcsim.kernels import linalg_cpu, linalg_gpu  # noqa: E402
+from hpcsim.linalg.cg import CG  # noqa: E402
+from hpcsim.linalg.operators import ShiftedLaplacian  # noqa: E402
+from hpcsim.mesh import Mesh  # noqa: E402
+from hpcsim.parallel import Comm  # noqa: E402
+
+
+class SimulatedGPU(CPUBackend):
+    """numpy arrays with the GPU kernels: what the CUDA simulator can execute."""
+
+    name = "gpu-simulator"
+
+    def kernels(self, family):
+        return linalg_gpu
+
+
+CASES = [((9,), "dirichlet"), ((6, 5), ["neumann", "periodic"]), ((5, 4, 3), ["dirichlet", "periodic", "neumann"])]
+
+
+@pytest.mark.parametrize("shape,bc", CASES)
+def test_each_kernel_matches_cpu(shape, bc):
+    mesh = Mesh.create(Comm(), shape, [1.0] * len(shape), bc)
+    rng = np.random.default_rng(7)
+    g, n = mesh.ghosts, mesh.local_shape
+    o = tuple(1 if a < mesh.ndim else 0 for a in range(3))
+    w = tuple(1.0 / h**2 for h in mesh.spacing) + (0.0,) * (3 - mesh.ndim)
+
+    def arrays(k):
+        return [rng.standard_normal(mesh.array_shape) for _ in range(k)]
+
+    u, b = arrays(2)
+    mesh.fill_ghosts(u)
+    out_c, out_g = mesh.zeros(), mesh.zeros()
+    s_c = linalg_cpu.apply_dot(u, out_c, g, n, o, w, 0.4, 1.3)
+    s_g = linalg_gpu.apply_dot(u, out_g, g, n, o, w, 0.4, 1.3)
+    np.testing.assert_allclose(out_g, out_c, rtol=1e-14, atol=1e-14)
+    assert s_g == pytest.approx(s_c, rel=1e-13)
+    r_c, r_g = mesh.zeros(), mesh.zeros()
+    assert linalg_gpu.residual(b, u, r_g, g, n, o, w, 0.4, 1.3) == pytest.approx(
+        linalg_cpu.residual(b, u, r_c, g, n, o, w, 0.4, 1.3), rel=1e-13)
+    np.testing.assert_allclose(r_g, r_c, rtol=1e-14, atol=1e-14)
+    assert linalg_gpu.dot(u, b, g, n) == pytest.approx(linalg_cpu.dot(u, b, g, n), rel=1e-13)
+
+    x, r, p, q = arrays(4)
+    xc, rc = x.copy(), r.copy()
+    assert linalg_gpu.cg_step(x, r, p, q, 0.37, g, n) == pytest.approx(
+        linalg_cpu.cg_step(xc, rc, p, q, 0.37, g, n), rel=1e-13)
+    np.testing.assert_array_equal(x, xc)
+    np.testing.assert_array_equal(r, rc)
+
+    d, z_g, z_c = arrays(1)[0], mesh.zeros(), mesh.zeros()
+    assert linalg_gpu.jacobi(r, d, z_g, g, n) == pytest.approx(linalg_cpu.jacobi(r, d, z_c, g, n), rel=1e-13)
+    np.testing.assert_array_equal(z_g, z_c)
+    y_g, y_c = p.copy(), p.copy()
+    linalg_gpu.xpby(r, y_g, -0.8, g, n)
+    linalg_cpu.xpby(r, y_c, -0.8, g, n)
+    np.testing.assert_array_equal(y_g, y_c)
+    linalg_gpu.add_constant(y_g, 2.5, g, n)
+    linalg_cpu.add_constant(y_c, 2.5, g, n)
+    np.testing.assert_array_equal(y_g, y_c)
+
+
+@pytest.mark.parametrize("preconditioner", ["none", "jacobi"])
+def test_cg_on_gpu_kernels_matches_cpu(preconditioner):
+    mesh = Mesh.create(Comm(), (5, 4), [1.0, 1.2], ["dirichlet", "neumann"])
+    b = mesh.zeros()
+    b[mesh.interior] = np.random.default_rng(3).standard_normal(mesh.local_shape)
+    results = []
+    for backend in (CPUBackend(), SimulatedGPU()):
+        x = mesh.zeros()
+        op = ShiftedLaplacian(mesh, 0.0, 1.0, backend)
+        res = CG(op, rtol=1e-10, preconditioner=preconditioner).solve(b.copy(), x)
+        assert res.converged
+        results.append((res, x))
+    (rc, xc), (rg, xg) = results
+    assert abs(rc.iterations - rg.iterations) <= 1
+    np.testing.assert_allclose(mesh.owned(xg), mesh.owned(xc), rtol=1e-8, atol=1e-10)

@@ -1,0 +1,117 @@
+"""Bad input: one clear message naming the key and the reason, exit status 2, no traceback, nothing written."""
+import textwrap
+
+import pytest
+
+from hpcsim.cli import main
+
+GOOD_POISSON = """
+[poisson]
+source = "manufactured"
+[mesh]
+shape = [8, 8]
+bc = "dirichlet"
+"""
+GOOD_DIFFUSION = """
+[diffusion]
+D = 1.0
+[mesh]
+shape = [8, 8]
+bc = ["dirichlet", "periodic"]
+[run]
+dt = 0.01
+steps = 4
+"""
+
+# (name, deck text, extra CLI arguments, text the message must contain)
+CASES = [
+    ("unknown key", GOOD_POISSON.replace("shape", "shap"), [], "mesh.shap: unknown key (did you mean 'shape'?)"),
+    ("unknown section", GOOD_POISSON + "[outptu]\ndir = 'x'\n", [], "outptu: unknown section (did you mean 'output'?)"),
+    ("shape not a list", GOOD_POISSON.replace("[8, 8]", '"big"'), [], "mesh.shape: must be a list of ints"),
+    ("shape element float", GOOD_POISSON.replace("[8, 8]", "[8, 8.5]"), [], "mesh.shape[1]: must be an integer"),
+    ("shape zero", GOOD_POISSON.replace("[8, 8]", "[0, 8]"), [], "mesh.shape: must be >= 1, got 0"),
+    ("too many axes", GOOD_POISSON.replace("[8, 8]", "[8, 8, 8, 8]"), [], "mesh.shape: needs 1 to 3 entries"),
+    ("non-finite", GOOD_POISSON + "[solver]\nrtol = nan\n", [], "solver.rtol: must be finite"),
+    ("out of range", GOOD_POISSON + "[solver]\nrtol = -1e-3\n", [], "solver.rtol: must be > 0.0"),
+    ("bad choice", GOOD_POISSON + "[solver]\nmethod = 'gmres'\n", [], "solver.method: 'gmres' is not one of"),
+    ("bool for int", GOOD_POISSON + "[output]\ndiag_every = true\n", [], "output.diag_every: must be an integer"),
+    ("malformed toml", GOOD_POISSON.replace("[8, 8]", "[8, 8"), [], "malformed TOML"),
+    ("no family", "[mesh]\nshape = [8]\n", [], "no solver section"),
+    ("two families", GOOD_POISSON + "[diffusion]\nD = 1.0\n", [], "several solver sections (poisson, diffusion)"),
+    ("missing required", "[poisson]\n[mesh]\nbc = 'periodic'\n", [], "mesh.shape: is required"),
+    ("length mismatch", GOOD_POISSON + "", ["--set", "mesh.length=[1.0]"], "mesh.length: has 1 entries but"),
+    ("unknown bc kind", GOOD_POISSON.replace('"dirichlet"', '["dirichlet", "robin"]'), [],
+     "mesh.bc: axis 1: unknown boundary kind 'robin'"),
+    ("half periodic", GOOD_POISSON.replace('"dirichlet"', '[["periodic", "dirichlet"], "neumann"]'), [],
+     "mesh.bc: axis 0: periodic must apply to both faces"),
+    ("no dt", GOOD_DIFFUSION.replace("dt = 0.01", ""), [], "run.dt: is required"),
+    ("inconsistent steps", GOOD_DIFFUSION + "", ["--set", "run.t_end=1.0"], "run.steps: steps = 4 but t_end / dt = 100"),
+    ("t_end not whole", GOOD_DIFFUSION.replace("steps = 4", "t_end = 0.015"), [], "run.t_end: t_end = 0.015 is not a whole"),
+    ("unstable explicit step", GOOD_DIFFUSION + "", ["--set", "diffusion.scheme=forward_euler"],
+     "run.dt: forward Euler is unstable"),
+    ("impossible decomposition", GOOD_POISSON, ["--set", "mesh.process_grid=[2, 1]"],
+     "mesh.process_grid: [2, 1] has 2 blocks but the run has 1 MPI ranks"),
+    ("bad --set syntax", GOOD_POISSON, ["--set", "meshshape"], "--set: expected KEY=VALUE"),
+    ("--set unknown key", GOOD_POISSON, ["--set", "solver.tolerance=1e-6"], "solver.tolerance: unknown key"),
+    ("--set wrong type", GOOD_POISSON, ["--set", "mesh.shape=big"], "mesh.shape: must be a list of ints"),
+    ("missing restart", GOOD_DIFFUSION, ["--restart", "latest"], "--restart: no complete, verified checkpoint"),
+    ("restart path missing", GOOD_DIFFUSION, ["--restart", "/nonexistent/ckpt"], "--restart: no such checkpoint"),
+    ("bc_value on periodic", GOOD_DIFFUSION + "", ["--set", "diffusion.bc_value=[[0.0, 0.0], [1.0, 0.0]]"],
+     "diffusion.bc_value: axis 1 is periodic"),
+    ("gpu without gpu", GOOD_POISSON, ["--set", "run.backend=gpu"], "run.backend: 'gpu' requested but"),
+    ("wall time format", GOOD_DIFFUSION, ["--set", "run.wall_time='1h'"], "run.wall_time: must be seconds or"),
+    ("incompatible singular source", GOOD_POISSON.replace('"dirichlet"', '"periodic"').replace(
+        '"manufactured"', '"gaussian"'), [], "incompatible with the singular operator"),
+]
+
+
+@pytest.mark.parametrize("name,text,extra,expect", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_exits_2_with_message(tmp_path, capsys, name, text, extra, expect):
+    try:
+        import cupy  # noqa: F401
+        if name == "gpu without gpu":
+            pytest.skip("a GPU stack is installed here")
+    except ImportError:
+        pass
+    deck = tmp_path / "deck.toml"
+    deck.write_text(textwrap.dedent(text))
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", str(deck), "-o", str(out), *extra])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2, err
+    assert expect in err, err
+    assert err.startswith("hpcsim: error: ") and "Traceback" not in err
+    assert not out.exists(), "bad input must not write anything"
+
+
+def test_missing_deck_file(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", str(tmp_path / "nope.toml")])
+    assert exit_info.value.code == 2
+    assert "nope.toml: no such deck file" in capsys.readouterr().err
+
+
+def test_previous_run_is_not_overwritten_silently(tmp_path, capsys):
+    deck = tmp_path / "deck.toml"
+    deck.write_text(GOOD_POISSON)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "deck.toml").write_text("# previous run\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", str(deck), "-o", str(out)])
+    assert exit_info.value.code == 2
+    assert "holds a previous run" in capsys.readouterr().err
+    assert (out / "deck.toml").read_text() == "# previous run\n"
+
+
+def test_check_reports_decomposition(tmp_path, capsys):
+    deck = tmp_path / "deck.toml"
+    deck.write_text(GOOD_POISSON.replace("[8, 8]", "[64, 16]"))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", str(deck), "--np", "4"])
+    assert exit_info.value.code == 0
+    assert "as [4, 1]" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", str(deck), "--np", "128"])
+    assert exit_info.value.code == 2
