@@ -52,15 +52,17 @@ class Mesh:
     ghost: int
     topology: CartTopology
     comm: object          # hpcsim.parallel.Comm of the ranks sharing this mesh
+    block: tuple = None   # ((offset per axis), (cells per axis)) of this rank's block, 3-D; default: block_range
 
     def __post_init__(self):
         self.ndim = len(self.global_shape)
         self.spacing = tuple(L / n for L, n in zip(self.length, self.global_shape))
         self.periodic = tuple(lo == "periodic" for lo, _ in self.boundaries)
-        shape3 = tuple(self.global_shape) + (1,) * (3 - self.ndim)
-        ranges = [block_range(shape3[a], self.topology.dims[a], self.topology.coords[a]) for a in range(3)]
-        self.local_offset = tuple(r[0] for r in ranges)
-        self.local_shape = tuple(r[1] for r in ranges)
+        if self.block is None:
+            shape3 = tuple(self.global_shape) + (1,) * (3 - self.ndim)
+            ranges = [block_range(shape3[a], self.topology.dims[a], self.topology.coords[a]) for a in range(3)]
+            self.block = (tuple(r[0] for r in ranges), tuple(r[1] for r in ranges))
+        self.local_offset, self.local_shape = (tuple(int(v) for v in part) for part in self.block)
         self.ghosts = tuple(self.ghost if a < self.ndim else 0 for a in range(3))
         self.interior = tuple(slice(g, g + n) for g, n in zip(self.ghosts, self.local_shape))
         self.array_shape = tuple(n + 2 * g for n, g in zip(self.local_shape, self.ghosts))
@@ -80,6 +82,16 @@ class Mesh:
     def from_deck(cls, deck, comm, ghost=1):
         m = deck["mesh"]
         return cls.create(comm, m["shape"], m["length"], m["bc"], ghost, m.get("process_grid"))
+
+    def coarsened(self, axes):
+        """The mesh with every block halved along `axes` (a multigrid level): same ranks and topology, spacing
+        doubled there. Each block must have an even number of cells along those axes."""
+        factor = [2 if a in axes else 1 for a in range(3)]
+        offset = tuple(o // f for o, f in zip(self.local_offset, factor))
+        shape = tuple(n // f for n, f in zip(self.local_shape, factor))
+        glob = tuple(n // factor[a] for a, n in enumerate(self.global_shape))
+        return Mesh(glob, self.length, self.origin, self.boundaries, self.ghost, self.topology, self.comm,
+                    (offset, shape))
 
     # -- geometry ---------------------------------------------------------------------------------------
     @property

@@ -11,6 +11,7 @@ from hpcsim.backend import CPUBackend
 from hpcsim.linalg.cg import CG, IncompatibleRHS
 from hpcsim.linalg.manufactured import Eigenmode
 from hpcsim.linalg.operators import ShiftedLaplacian
+from hpcsim.linalg.preconditioners import make_preconditioner
 from hpcsim.mesh import Mesh
 from hpcsim.parallel import Comm
 
@@ -42,7 +43,7 @@ def test_matrix_free_apply_equals_csr_twin(shape):
         assert udotau == pytest.approx(x @ ax, rel=1e-12)
 
 
-@pytest.mark.parametrize("preconditioner", ["none", "jacobi"])
+@pytest.mark.parametrize("preconditioner", ["none", "jacobi", "chebyshev", "multigrid"])
 @pytest.mark.parametrize("shape,bcs,alpha", [
     ((40,), [("dirichlet", "neumann")], 0.0),
     ((24, 17), [("dirichlet", "dirichlet"), ("periodic", "periodic")], 0.0),
@@ -52,7 +53,7 @@ def test_cg_matches_scipy_on_csr(shape, bcs, alpha, preconditioner):
     mesh, op = make(shape, bcs, alpha)
     b, x = random_block(mesh, 1), mesh.zeros()
     rtol = 1e-10
-    result = CG(op, rtol=rtol, preconditioner=preconditioner).solve(b, x)
+    result = CG(op, rtol=rtol, preconditioner=make_preconditioner(preconditioner, op)).solve(b, x)
     A, bb = op.to_csr(), mesh.owned(b).ravel()
     xs, info = spla.cg(A, bb, rtol=rtol, maxiter=5000)
     assert info == 0 and result.converged

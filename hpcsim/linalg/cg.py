@@ -34,23 +34,26 @@ class SolveResult:
 class CG:
     """Conjugate-gradient solver bound to an operator; work vectors are allocated once and reused."""
 
-    def __init__(self, operator, rtol=1e-8, max_iterations=10000, preconditioner="none"):
+    def __init__(self, operator, rtol=1e-8, max_iterations=10000, preconditioner=None):
+        """`preconditioner`: None (identity) or an object with `apply(r, z)` (see `preconditioners`)."""
         self.op, self.rtol, self.max_iterations = operator, rtol, max_iterations
         self.mesh, self.k = operator.mesh, operator.kernels
         xp = operator.xp
         self.r, self.p, self.q = (self.mesh.zeros(xp) for _ in range(3))
-        self.inv_diag = operator.inverse_diagonal() if preconditioner == "jacobi" else None
-        self.z = self.mesh.zeros(xp) if self.inv_diag is not None else self.r
+        self.pc = preconditioner
+        self.z = self.mesh.zeros(xp) if preconditioner is not None else self.r
 
     def _global(self, local):
         return self.mesh.comm.allreduce(local)
 
     def _precondition(self, rr_local):
         """z = M^-1 r given the local r.r; returns the global (r.z, r.r) from one Allreduce."""
-        if self.inv_diag is None:
+        if self.pc is None:
             rr = self._global(rr_local)
             return rr, rr
-        rz_local = self.k.jacobi(self.r, self.inv_diag, self.z, self.op.g, self.op.n)
+        rz_local = self.pc.apply(self.r, self.z)
+        if not getattr(self.pc, "fused_dot", False):
+            rz_local = self.k.dot(self.r, self.z, self.op.g, self.op.n)
         rz, rr = self.mesh.comm.allreduce([rz_local, rr_local])
         return float(rz), float(rr)
 

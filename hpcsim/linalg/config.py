@@ -1,10 +1,22 @@
-"""The [solver] deck section: the linear solver used by a family's implicit solves."""
+"""The [solver] deck section and the factory that builds the configured solver for an operator."""
 from ..deck.schema import Key, Section
+from .cg import CG
+from .preconditioners import PRECONDITIONERS, make_preconditioner
 
 SOLVER = Section("solver", "Linear solver for the implicit solves (matrix-free, distributed).", [
     Key("method", "str", "cg", "Krylov method: conjugate gradients.", choices=("cg",)),
-    Key("preconditioner", "str", "none", "Preconditioner.", choices=("none", "jacobi")),
+    Key("preconditioner", "str", "none", "Preconditioner: none, Jacobi, Chebyshev polynomial, or a geometric "
+        "multigrid V-cycle.", choices=tuple(PRECONDITIONERS)),
     Key("rtol", "float", 1e-8, "Stop when the true relative residual ||b - A x|| / ||b|| is below this.",
         minimum=0.0, maximum=1.0, exclusive_minimum=True),
     Key("max_iterations", "int", 10000, "Iteration cap; exceeding it stops the run with an error.", minimum=1),
+    Key("mg_sweeps", "int", 2, "Multigrid: Chebyshev smoothing steps before and after each coarse correction.",
+        minimum=1),
+    Key("chebyshev_steps", "int", 4, "Chebyshev preconditioner: polynomial degree.", minimum=1),
 ])
+
+
+def make_solver(operator, solver):
+    """The solver of a resolved [solver] table for `operator`."""
+    pc = make_preconditioner(solver["preconditioner"], operator, solver)
+    return CG(operator, solver["rtol"], solver["max_iterations"], pc)

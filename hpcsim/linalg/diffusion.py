@@ -16,8 +16,7 @@ from ..deck.schema import Key, Section
 from ..errors import InputError, NumericalError
 from ..io import Record
 from ..mesh import Mesh
-from .cg import CG
-from .config import SOLVER
+from .config import SOLVER, make_solver
 from .manufactured import Eigenmode, check_modes
 from .operators import ShiftedLaplacian
 from .problem import check_face_values, check_vector, gaussian
@@ -74,7 +73,7 @@ class Model:
         self.lap_boundary = self.laplacian.boundary_source(d["bc_value"])    # L_b = Lap of the face values
         if self.theta > 0:
             self.op = ShiftedLaplacian(mesh, 1.0, self.theta * self.dt * self.D, backend)
-            self.solver = CG(self.op, s["rtol"], s["max_iterations"], s["preconditioner"])
+            self.solver = make_solver(self.op, s)
         u = np.zeros(mesh.array_shape)
         self.mode = None
         if d["initial"] == "mode":

@@ -15,8 +15,7 @@ from ..deck.schema import Key, Section
 from ..errors import InputError, NumericalError
 from ..io import Record
 from ..mesh import Mesh
-from .cg import CG
-from .config import SOLVER
+from .config import SOLVER, make_solver
 from .manufactured import Eigenmode, check_modes
 from .operators import ShiftedLaplacian
 from .problem import check_face_values, check_vector, gaussian
@@ -63,7 +62,7 @@ class Model:
         self.mesh = mesh = Mesh.from_deck(deck, comm, GHOST)
         t0 = time.perf_counter()
         self.op = ShiftedLaplacian(mesh, p["alpha"], p["beta"], backend)
-        self.solver = CG(self.op, s["rtol"], s["max_iterations"], s["preconditioner"])
+        self.solver = make_solver(self.op, s)
         f = np.zeros(mesh.array_shape)
         self.exact = None
         if p["source"] == "manufactured":
@@ -91,6 +90,15 @@ class Model:
                                  f"{r.residual:.3e}); raise solver.max_iterations or use a preconditioner")
         return {"iterations": float(r.iterations), "residual": r.residual, "setup_seconds": self.setup_seconds,
                 "solve_seconds": r.seconds, "compatibility_defect": self.compatibility_defect}
+
+    def tables(self):
+        """Per-run tables written to diags/: the CG residual history of the solve."""
+        if self.result is None:
+            return {}
+        r = self.result
+        return {"solver": ({"iteration": np.arange(len(r.history)), "relative_residual": np.array(r.history)},
+                           {"iterations": r.iterations, "true_relative_residual": r.residual,
+                            "setup_seconds": self.setup_seconds, "solve_seconds": r.seconds})}
 
     def error(self):
         return self.mesh.owned(self.u) - self.exact

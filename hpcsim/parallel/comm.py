@@ -35,6 +35,14 @@ class Comm:
     def allgather(self, obj):
         return self.mpi.allgather(obj)
 
+    def scatter(self, objs, root=0):
+        return self.mpi.scatter(objs, root=root)
+
+    @staticmethod
+    def self_comm():
+        """A one-rank communicator of this process (serial sub-problems, e.g. agglomerated coarse grids)."""
+        return Comm(MPI.COMM_SELF)
+
     # -- buffer-based reductions ----------------------------------------------------------------------
     def allreduce(self, value, op="sum"):
         """Reduce a scalar or a numpy array over all ranks with one buffer-based `Allreduce`.

@@ -12,6 +12,7 @@ Model protocol:
   .diagnostics() -> {name: float}        global scalar diagnostics at the current state
   .records() -> {name: Record}           openPMD mesh records to write
   .solver_state() -> dict / .restore(fields, state)  extra state for checkpoints
+  .tables() -> {name: (columns, attributes)}         optional per-run tables, written to diags/NAME.h5
 """
 import shutil
 import time
@@ -22,6 +23,7 @@ import numpy as np
 from .. import __version__
 from ..errors import NumericalError
 from ..io import MeshWriter, ScalarLog, read_checkpoint, write_checkpoint
+from ..io.tables import write_table
 from .progress import RunLog, format_seconds
 from .signals import StopRequest
 
@@ -101,6 +103,9 @@ class Run:
         values = dict(self.model.diagnostics())
         values.update(self.last_step_scalars)
         self.scalars.append(self.step_index, self.time, values)
+        if self.comm.is_root and hasattr(self.model, "tables"):
+            for name, (columns, attributes) in self.model.tables().items():
+                write_table(self.outdir / "diags" / f"{name}.h5", columns, self.text, attributes)
 
     def dump_fields(self):
         self.fields.write(self.step_index, self.time, self.dt, self.model.records())

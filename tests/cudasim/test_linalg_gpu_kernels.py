@@ -15,6 +15,7 @@ from hpcsim.backend import CPUBackend  # noqa: E402
 from hpcsim.kernels import linalg_cpu, linalg_gpu  # noqa: E402
 from hpcsim.linalg.cg import CG  # noqa: E402
 from hpcsim.linalg.operators import ShiftedLaplacian  # noqa: E402
+from hpcsim.linalg.preconditioners import make_preconditioner  # noqa: E402
 from hpcsim.mesh import Mesh  # noqa: E402
 from hpcsim.parallel import Comm  # noqa: E402
 
@@ -83,7 +84,7 @@ def test_cg_on_gpu_kernels_matches_cpu(preconditioner):
     for backend in (CPUBackend(), SimulatedGPU()):
         x = mesh.zeros()
         op = ShiftedLaplacian(mesh, 0.0, 1.0, backend)
-        res = CG(op, rtol=1e-10, preconditioner=preconditioner).solve(b.copy(), x)
+        res = CG(op, rtol=1e-10, preconditioner=make_preconditioner(preconditioner, op)).solve(b.copy(), x)
         assert res.converged
         results.append((res, x))
     (rc, xc), (rg, xg) = results

@@ -1,0 +1,36 @@
+"""Preconditioners M ~ A for the Krylov solvers: `apply(r, z)` sets z = M^-1 r on the owned cells.
+
+Protocol: `apply(r, z)` may overwrite the ghost layers of r and z but not r's owned cells; `symmetric` says
+whether M^-1 is a fixed symmetric positive definite linear map (required by CG, CG1 and pipelined CG; flexible
+CG also accepts variable or nonlinear preconditioners); with `fused_dot`, `apply` returns the local r.z it
+computed on the way. `make_preconditioner(name, operator, options)` builds one by its deck name.
+"""
+from .chebyshev import Chebyshev
+from .multigrid import Multigrid
+
+
+class Jacobi:
+    """M = diag(A)."""
+
+    symmetric = True
+    fused_dot = True
+
+    def __init__(self, operator):
+        self.op = operator
+        self.inv_diag = operator.inverse_diagonal()
+
+    def apply(self, r, z):
+        """z = D^-1 r; returns the local r.z (the fused reduction the CG kernels provide)."""
+        return self.op.kernels.jacobi(r, self.inv_diag, z, self.op.g, self.op.n)
+
+
+PRECONDITIONERS = {
+    "none": lambda op, opts: None,
+    "jacobi": lambda op, opts: Jacobi(op),
+    "chebyshev": lambda op, opts: Chebyshev(op, steps=opts.get("chebyshev_steps", 4)),
+    "multigrid": lambda op, opts: Multigrid(op, sweeps=opts.get("mg_sweeps", 2)),
+}
+
+
+def make_preconditioner(name, operator, options=None):
+    return PRECONDITIONERS[name](operator, options or {})

@@ -1,0 +1,47 @@
+"""GPU (numba.cuda) kernels of the geometric multigrid, one thread per owned cell; same interface as
+`multigrid_cpu` and the same per-element bodies (`multigrid_elements`)."""
+from numba import cuda
+
+from . import multigrid_elements as el
+from .linalg_gpu import THREADS, _blocks, owned_cell
+from .twice import compile_for
+
+_cell = compile_for(cuda.jit(device=True), el._axis, el._fine_range, el._weight, el.prolong_add_at,
+                    el.restrict_at, el.chebyshev_at)
+prolong_add_cell, restrict_cell, chebyshev_cell = _cell.prolong_add_at, _cell.restrict_at, _cell.chebyshev_at
+
+
+@cuda.jit
+def _prolong_add(ec, ef, gf, nf, gc, c):
+    idx = cuda.grid(1)
+    if idx < nf[0] * nf[1] * nf[2]:
+        i, j, k = owned_cell(idx, gf, nf)
+        prolong_add_cell(ec, ef, i, j, k, gf[0], gf[1], gf[2], gc[0], gc[1], gc[2], c[0], c[1], c[2])
+
+
+@cuda.jit
+def _restrict(rf, rc, gf, gc, nc, c):
+    idx = cuda.grid(1)
+    if idx < nc[0] * nc[1] * nc[2]:
+        i, j, k = owned_cell(idx, gc, nc)
+        restrict_cell(rf, rc, i, j, k, gf[0], gf[1], gf[2], gc[0], gc[1], gc[2], c[0], c[1], c[2])
+
+
+@cuda.jit
+def _chebyshev(x, d, r, inv_diag, c1, c2, g, n):
+    idx = cuda.grid(1)
+    if idx < n[0] * n[1] * n[2]:
+        i, j, k = owned_cell(idx, g, n)
+        chebyshev_cell(x, d, r, inv_diag, c1, c2, i, j, k)
+
+
+def prolong_add(ec, ef, gf, nf, gc, c):
+    _prolong_add[_blocks(nf), THREADS](ec, ef, gf, nf, gc, c)
+
+
+def restrict(rf, rc, gf, gc, nc, c):
+    _restrict[_blocks(nc), THREADS](rf, rc, gf, gc, nc, c)
+
+
+def chebyshev(x, d, r, inv_diag, c1, c2, g, n):
+    _chebyshev[_blocks(n), THREADS](x, d, r, inv_diag, c1, c2, g, n)
