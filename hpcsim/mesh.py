@@ -139,18 +139,20 @@ class Mesh:
         return tuple(slice(o, o + n) for o, n in zip(self.local_offset[: self.ndim], self.local_shape[: self.ndim]))
 
     # -- ghosts -------------------------------------------------------------------------------------------
-    def fill_ghosts(self, u, face_values=None):
+    def fill_ghosts(self, u, face_values=None, even=False):
         """Fill all ghost layers: neighbour data by halo exchange, physical faces by their boundary condition.
 
         `face_values[a][side]` is the Dirichlet value or Neumann derivative of face (a, side); None means 0
-        (the homogeneous operator). Axes are processed in order so that corners are consistent.
+        (the homogeneous operator). `even` mirrors every physical face instead (for coefficient fields).
+        Axes are processed in order so that corners are consistent.
         """
         for axis in range(self.ndim):
             self.halo.exchange_axis(u, axis)
             for side, present in ((0, self.at_low(axis)), (1, self.at_high(axis))):
                 if present:
                     value = 0.0 if face_values is None else face_values[axis][side]
-                    self._fill_face(u, axis, side, self.boundaries[axis][side], value)
+                    kind = "neumann" if even else self.boundaries[axis][side]
+                    self._fill_face(u, axis, side, kind, value)
 
     def _fill_face(self, u, axis, side, kind, value):
         g, n, h = self.ghosts[axis], self.local_shape[axis], self.spacing[axis]

@@ -4,7 +4,7 @@ Each function updates cell (i, j, k) of 3-D ghosted block arrays and returns tha
 kernel's reduction (0.0 where the kernel reduces nothing). `linalg_cpu` loops them with numba `prange`,
 `linalg_gpu` launches them one thread per cell with numba.cuda.
 """
-from .stencil import shifted_laplacian_at
+from .stencil import div_a_grad_at, shifted_laplacian_at
 
 
 def apply_at(u, out, i, j, k, ox, oy, oz, wx, wy, wz, alpha, beta):
@@ -50,3 +50,10 @@ def add_at(x, c, i, j, k):
     """x += c (removal of the constant null-space component)."""
     x[i, j, k] += c
     return 0.0
+
+
+def apply_var_at(u, a, out, i, j, k, ox, oy, oz, wx, wy, wz, alpha, beta):
+    """out = (alpha I - beta div(a grad)) u at the cell; returns u * out."""
+    v = alpha * u[i, j, k] - beta * div_a_grad_at(u, a, i, j, k, ox, oy, oz, wx, wy, wz)
+    out[i, j, k] = v
+    return u[i, j, k] * v

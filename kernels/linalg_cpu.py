@@ -12,10 +12,12 @@ from . import stencil
 from .twice import compile_for
 
 _opts = dict(parallel=True, fastmath=False, cache=True)
-_cell = compile_for(njit(inline="always"), stencil.laplacian_at, stencil.shifted_laplacian_at, el.apply_at,
+_cell = compile_for(njit(inline="always"), stencil.laplacian_at, stencil.shifted_laplacian_at, stencil.harmonic_mean,
+                    stencil.div_a_grad_at, el.apply_at, el.apply_var_at,
                     el.residual_at, el.dot_at, el.cg_step_at, el.jacobi_at, el.xpby_at, el.add_at)
 apply_cell, residual_cell, dot_cell = _cell.apply_at, _cell.residual_at, _cell.dot_at
 cg_step_cell, jacobi_cell, xpby_cell, add_cell = _cell.cg_step_at, _cell.jacobi_at, _cell.xpby_at, _cell.add_at
+apply_var_cell = _cell.apply_var_at
 
 
 @njit(**_opts)
@@ -27,6 +29,19 @@ def apply_dot(u, out, g, n, o, w, alpha, beta):
         for j in range(g[1], g[1] + n[1]):
             for k in range(g[2], g[2] + n[2]):
                 s += apply_cell(u, out, i, j, k, o[0], o[1], o[2], w[0], w[1], w[2], alpha, beta)
+        partial[i - g[0]] = s
+    return partial.sum()
+
+
+@njit(**_opts)
+def apply_dot_var(u, a, out, g, n, o, w, alpha, beta):
+    """out = (alpha I - beta div(a grad)) u on the owned cells; returns the local u.out."""
+    partial = np.zeros(n[0])
+    for i in prange(g[0], g[0] + n[0]):
+        s = 0.0
+        for j in range(g[1], g[1] + n[1]):
+            for k in range(g[2], g[2] + n[2]):
+                s += apply_var_cell(u, a, out, i, j, k, o[0], o[1], o[2], w[0], w[1], w[2], alpha, beta)
         partial[i - g[0]] = s
     return partial.sum()
 

@@ -15,10 +15,12 @@ from . import stencil
 from .twice import compile_for
 
 THREADS = 128
-_cell = compile_for(cuda.jit(device=True), stencil.laplacian_at, stencil.shifted_laplacian_at, el.apply_at,
+_cell = compile_for(cuda.jit(device=True), stencil.laplacian_at, stencil.shifted_laplacian_at, stencil.harmonic_mean,
+                    stencil.div_a_grad_at, el.apply_at, el.apply_var_at,
                     el.residual_at, el.dot_at, el.cg_step_at, el.jacobi_at, el.xpby_at, el.add_at)
 apply_cell, residual_cell, dot_cell = _cell.apply_at, _cell.residual_at, _cell.dot_at
 cg_step_cell, jacobi_cell, xpby_cell, add_cell = _cell.cg_step_at, _cell.jacobi_at, _cell.xpby_at, _cell.add_at
+apply_var_cell = _cell.apply_var_at
 
 
 @cuda.jit(device=True)
@@ -53,6 +55,16 @@ def _apply_dot(u, out, g, n, o, w, alpha, beta, partial):
     if idx < n[0] * n[1] * n[2]:
         i, j, k = owned_cell(idx, g, n)
         v = apply_cell(u, out, i, j, k, o[0], o[1], o[2], w[0], w[1], w[2], alpha, beta)
+    block_sum(v, partial)
+
+
+@cuda.jit
+def _apply_dot_var(u, a, out, g, n, o, w, alpha, beta, partial):
+    idx = cuda.grid(1)
+    v = 0.0
+    if idx < n[0] * n[1] * n[2]:
+        i, j, k = owned_cell(idx, g, n)
+        v = apply_var_cell(u, a, out, i, j, k, o[0], o[1], o[2], w[0], w[1], w[2], alpha, beta)
     block_sum(v, partial)
 
 
@@ -132,6 +144,10 @@ def _cupy():
 
 def apply_dot(u, out, g, n, o, w, alpha, beta):
     return _reduce(_apply_dot, u, n, u, out, g, n, o, w, alpha, beta)
+
+
+def apply_dot_var(u, a, out, g, n, o, w, alpha, beta):
+    return _reduce(_apply_dot_var, u, n, u, a, out, g, n, o, w, alpha, beta)
 
 
 def residual(b, u, r, g, n, o, w, alpha, beta):

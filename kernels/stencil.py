@@ -16,3 +16,20 @@ def laplacian_at(u, i, j, k, ox, oy, oz, wx, wy, wz):
 def shifted_laplacian_at(u, i, j, k, ox, oy, oz, wx, wy, wz, alpha, beta):
     """(alpha I - beta Lap) u at cell (i, j, k)."""
     return alpha * u[i, j, k] - beta * laplacian_at(u, i, j, k, ox, oy, oz, wx, wy, wz)
+
+
+def harmonic_mean(p, q):
+    """Face coefficient between two cells: 2 p q / (p + q) (0 where both vanish)."""
+    s = p + q
+    return 2.0 * p * q / s if s != 0.0 else 0.0
+
+
+def div_a_grad_at(u, a, i, j, k, ox, oy, oz, wx, wy, wz):
+    """div(a grad u) at cell (i, j, k) with harmonic-mean face coefficients (ghosts of u and a filled)."""
+    c, ac = u[i, j, k], a[i, j, k]
+    return (wx * (harmonic_mean(ac, a[i + ox, j, k]) * (u[i + ox, j, k] - c)
+                  + harmonic_mean(ac, a[i - ox, j, k]) * (u[i - ox, j, k] - c))
+            + wy * (harmonic_mean(ac, a[i, j + oy, k]) * (u[i, j + oy, k] - c)
+                    + harmonic_mean(ac, a[i, j - oy, k]) * (u[i, j - oy, k] - c))
+            + wz * (harmonic_mean(ac, a[i, j, k + oz]) * (u[i, j, k + oz] - c)
+                    + harmonic_mean(ac, a[i, j, k - oz]) * (u[i, j, k - oz] - c)))
