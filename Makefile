@@ -32,6 +32,7 @@ demo: install
 
 # Benchmarks run one rank with a numba thread per core; the 2-rank entries launch mpiexec themselves.
 bench: install
+	$(PY) -m pip install --quiet -e ".[bench]"
 	NUMBA_NUM_THREADS=$$(nproc) $(PY) benchmarks/run.py
 
 clean:

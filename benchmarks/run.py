@@ -18,6 +18,8 @@ sys.path.insert(0, str(HERE))
 
 BENCHMARKS = {
     "linalg_cg": "CG iteration vs scipy CSR CG and the bandwidth floor (128^3)",
+    "linalg_mg": "MG-CG setup + solve vs pyamg RS/SA AMG-CG (128^3); iterations at 64^3, 128^3, 256^3",
+    "linalg_ranks": "CG and MG-CG on 2 ranks vs 1 rank (128^3)",
 }
 
 

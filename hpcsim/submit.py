@@ -22,7 +22,8 @@ MAX_SIGNAL_LEAD = 65535  # the largest lead time sbatch --signal accepts, in sec
 # sbatch options the templates set themselves: an extra `#SBATCH` line must not contradict them.
 MANAGED_SBATCH = {
     "--job-name": "--job-name", "-J": "--job-name", "--nodes": "--nodes", "-N": "--nodes",
-    "--ntasks-per-node": "--ntasks-per-node", "--ntasks": "--nodes/--ntasks-per-node", "-n": "--nodes/--ntasks-per-node",
+    "--ntasks-per-node": "--ntasks-per-node", "--ntasks": "--nodes and --ntasks-per-node",
+    "-n": "--nodes and --ntasks-per-node",
     "--cpus-per-task": "--cpus-per-task", "-c": "--cpus-per-task", "--time": "--time", "-t": "--time",
     "--partition": "--partition", "-p": "--partition", "--account": "--account", "-A": "--account",
     "--qos": "--qos", "-q": "--qos", "--output": "-o", "-o": "-o", "--signal": "--signal-lead",
@@ -69,9 +70,10 @@ def time_seconds(text):
     for regex, seconds in _TIME_FORMATS:
         match = regex.fullmatch(text.strip())
         if match:
-            if not seconds(match):
+            total = seconds(match)
+            if not total:
                 raise InputError("the time limit must be longer than zero", "--time")
-            return seconds(match)
+            return total
     raise InputError(f"expected minutes, HH:MM:SS or D-HH:MM:SS (hours < 24 after the day), got {text!r}",
                      "--time")
 
@@ -192,7 +194,7 @@ def _setup_lines(opts):
     lines = [f"module load {shlex.quote(m)}" for m in opts.modules]
     if opts.venv is not None:
         lines.append(f"source {shlex.quote(str(Path(opts.venv) / 'bin' / 'activate'))}")
-    return "\n".join(lines) or "# (no modules or virtualenv requested: the job runs in the environment sbatch was called from)"
+    return "\n".join(lines) or "# (no --module or --venv given: the job runs in the environment sbatch was called from)"
 
 
 def render(opts):
@@ -269,16 +271,16 @@ def add_arguments(parser):
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a deck key in the run (repeatable), as for `hpcsim run`")
     res = parser.add_argument_group("resources")
-    res.add_argument("--nodes", type=int, default=1, help="nodes (default 1)")
+    res.add_argument("--nodes", type=int, metavar="N", default=1, help="nodes (default 1)")
     res.add_argument("--time", required=True, help="wall-time limit: minutes, HH:MM:SS or D-HH:MM:SS")
-    res.add_argument("--ntasks-per-node", type=int,
+    res.add_argument("--ntasks-per-node", type=int, metavar="N",
                      help="MPI ranks per node (default: --gpus-per-node on GPU nodes, else 1)")
-    res.add_argument("--cpus-per-task", type=int,
+    res.add_argument("--cpus-per-task", type=int, metavar="N",
                      help="cores, and numba/OpenMP threads, per rank (default: --cores-per-node divided by the "
                      "ranks per node, else 1)")
-    res.add_argument("--cores-per-node", type=int, default=0,
+    res.add_argument("--cores-per-node", type=int, metavar="N", default=0,
                      help="cores of one node, to fill it with ranks x threads (default 0: not used)")
-    res.add_argument("--gpus-per-node", type=int, default=0,
+    res.add_argument("--gpus-per-node", type=int, metavar="N", default=0,
                      help="GPUs per node: > 0 uses the GPU template, one rank per GPU, run.backend=gpu")
     res.add_argument("--partition")
     res.add_argument("--account")
@@ -286,12 +288,12 @@ def add_arguments(parser):
     req = parser.add_argument_group("checkpoint and requeue")
     req.add_argument("--signal-lead", type=int, default=300, metavar="SECONDS",
                      help="send the checkpoint signal this long before the time limit (default 300)")
-    req.add_argument("--max-requeues", type=int, default=5,
+    req.add_argument("--max-requeues", type=int, metavar="N", default=5,
                      help="requeue at most this many times after a checkpointed stop (default 5)")
     req.add_argument("--restart", action="store_true",
                      help="continue the run in OUTDIR from its newest checkpoint (e.g. after the requeue limit)")
     env = parser.add_argument_group("job environment")
-    env.add_argument("--job-name", help="Slurm job name (default: the deck's file name)")
+    env.add_argument("--job-name", metavar="NAME", help="Slurm job name (default: the deck's file name)")
     env.add_argument("--module", action="append", default=[], metavar="NAME",
                      help="`module load NAME` in the job (repeatable, in order)")
     env.add_argument("--venv", metavar="PATH", help="virtualenv to activate in the job")

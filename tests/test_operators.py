@@ -52,6 +52,7 @@ def test_constant_coefficient_and_probing_agree_with_kronecker_twin(shape):
         assert abs(Operator.to_csr(lap) - kron).max() < 1e-10
         assert abs(VariableCoefficient(mesh, 0.3, 1.2, mesh.zeros() + 1.0, CPUBackend()).to_csr() - kron).max() < 1e-10
         np.testing.assert_allclose(lap.probe()[0].ravel(), kron.diagonal())
+        np.testing.assert_allclose(1.0 / mesh.owned(lap.inverse_diagonal()).ravel(), kron.diagonal())
         assert Operator.gershgorin_bound(lap) == pytest.approx(lap.gershgorin_bound(), rel=1e-12)
 
 

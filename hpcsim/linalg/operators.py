@@ -149,6 +149,19 @@ class ShiftedLaplacian(Operator):
         local = self.kernels.residual(b, u, r, self.g, self.n, self.o, self.w, self.alpha, self.beta)
         return self.mesh.comm.allreduce(local) if reduce else None
 
+    def inverse_diagonal(self):
+        """Closed form: alpha + beta sum_a 2 w_a, plus beta w_a at a Dirichlet face, minus it at a Neumann one."""
+        mesh = self.mesh
+        diag = np.full(mesh.array_shape, self.alpha + self.beta * 2.0 * sum(self.w))
+        for a in range(mesh.ndim):
+            for side, present in ((0, mesh.at_low(a)), (1, mesh.at_high(a))):
+                if present:
+                    index = [slice(None)] * 3
+                    index[a] = self.g[a] if side == 0 else self.g[a] + self.n[a] - 1
+                    sign = 1.0 if mesh.boundaries[a][side] == "dirichlet" else -1.0
+                    diag[tuple(index)] += sign * self.beta * self.w[a]
+        return self.xp.asarray(1.0 / diag)
+
     def gershgorin_bound(self):
         """Closed form: interior, periodic and Neumann rows give 1 + 2 beta sum(w) / (alpha + 2 beta sum(w));
         Dirichlet rows, with a larger diagonal, less."""

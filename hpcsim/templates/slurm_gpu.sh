@@ -108,7 +108,7 @@ case "$status" in
         exit 75
     fi
     if [ "$restart_count" -ge "$max_requeues" ]; then
-        log "stopped with a checkpoint, but the $max_requeues requeue(s) allowed are used up; continue with hpcsim submit --restart"
+        log "stopped with a checkpoint; all $max_requeues requeue(s) used (continue with hpcsim submit --restart)"
         exit 75
     fi
     log "stopped with a checkpoint: requeueing (requeue $((restart_count + 1)) of $max_requeues)"
