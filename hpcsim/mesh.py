@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InputError
-from .parallel import CartTopology, HaloExchange, block_range, choose_process_grid
+from .parallel.topology import CartTopology, block_range, choose_process_grid
 
 BC_KINDS = ("periodic", "dirichlet", "neumann")
 AXIS_LABELS = ("x", "y", "z")
@@ -66,6 +66,8 @@ class Mesh:
         self.ghosts = tuple(self.ghost if a < self.ndim else 0 for a in range(3))
         self.interior = tuple(slice(g, g + n) for g, n in zip(self.ghosts, self.local_shape))
         self.array_shape = tuple(n + 2 * g for n, g in zip(self.local_shape, self.ghosts))
+        from .parallel.halo import HaloExchange  # MPI is initialised only when a mesh is built
+
         self.halo = HaloExchange(self.topology, self.ghosts)
         self.axis_labels = AXIS_LABELS[: self.ndim]
 

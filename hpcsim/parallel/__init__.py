@@ -1,7 +1,20 @@
-"""Everything that talks MPI: communicator, Cartesian topology, halo exchange. No other package imports mpi4py."""
-from .comm import (Comm, install_abort_on_exception, mpi_library_version, mpi_vendor, usable_cores)
-from .halo import HaloExchange
-from .topology import CartTopology, block_range, choose_process_grid
+"""Everything that talks MPI: communicator, Cartesian topology, halo exchange. No other package imports mpi4py.
 
-__all__ = ["Comm", "CartTopology", "HaloExchange", "block_range", "choose_process_grid",
-           "install_abort_on_exception", "mpi_library_version", "mpi_vendor", "usable_cores"]
+Names are resolved lazily so that deck validation (`hpcsim check`, `hpcsim submit` on a login node) can use
+the decomposition logic of `topology` without initialising MPI.
+"""
+import importlib
+
+_WHERE = {
+    "Comm": "comm", "install_abort_on_exception": "comm", "mpi_library_version": "comm", "mpi_vendor": "comm",
+    "usable_cores": "comm", "HaloExchange": "halo", "CartTopology": "topology", "block_range": "topology",
+    "choose_process_grid": "topology",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'hpcsim.parallel' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)

@@ -94,6 +94,7 @@ class Run:
                                 self.model.mesh, host, self.model.solver_state(),
                                 {"rng": self.rng.bit_generator.state}, self.text, __version__,
                                 self.out["checkpoint_keep"])
+        self.comm.barrier()   # no rank may exit before the manifest is written
         self.checkpoint_seconds = time.perf_counter() - t0
         self.log.info(f"checkpoint {path.name} ({reason}, {self.checkpoint_seconds:.2f} s)")
 

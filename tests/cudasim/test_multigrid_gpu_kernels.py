@@ -1,0 +1,49 @@
+"""The numba.cuda multigrid kernels and the variable-coefficient operator kernel, under the CUDA simulator,
+against the CPU kernels compiled from the same per-element functions."""
+import os
+
+import numpy as np
+import pytest
+
+if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
+    pytest.skip("needs NUMBA_ENABLE_CUDASIM=1 set before numba is imported", allow_module_level=True)
+
+from hpcsim.kernels import linalg_cpu, linalg_gpu, multigrid_cpu, multigrid_gpu  # noqa: E402
+from hpcsim.mesh import Mesh  # noqa: E402
+from hpcsim.parallel import Comm  # noqa: E402
+
+
+@pytest.mark.parametrize("shape,bc,axes", [((8,), "dirichlet", [0]), ((6, 5), ["neumann", "periodic"], [0]),
+                                           ((4, 4, 2), ["dirichlet", "periodic", "neumann"], [0, 1, 2])])
+def test_transfer_and_smoother_kernels(shape, bc, axes):
+    fine = Mesh.create(Comm(), shape, [1.0] * len(shape), bc)
+    coarse = fine.coarsened(axes)
+    flags = tuple(1 if a in axes else 0 for a in range(3))
+    rng = np.random.default_rng(11)
+    rf = rng.standard_normal(fine.array_shape)
+    ec = rng.standard_normal(coarse.array_shape)
+    fine.fill_ghosts(rf)
+    coarse.fill_ghosts(ec)
+    out = {}
+    for name, k in (("cpu", multigrid_cpu), ("gpu", multigrid_gpu)):
+        rc, ef = coarse.zeros(), fine.zeros()
+        k.restrict(rf, rc, fine.ghosts, coarse.ghosts, coarse.local_shape, flags)
+        k.prolong_add(ec, ef, fine.ghosts, fine.local_shape, coarse.ghosts, flags)
+        x, d = rf.copy(), ef.copy()
+        k.chebyshev(x, d, rf, np.abs(rf) + 1.0, 0.3, 0.7, fine.ghosts, fine.local_shape)
+        out[name] = (rc, ef, x, d)
+    for a, b in zip(out["cpu"], out["gpu"]):
+        np.testing.assert_allclose(b, a, rtol=1e-14, atol=1e-14)
+
+
+def test_variable_coefficient_kernel():
+    mesh = Mesh.create(Comm(), (5, 4, 3), [1.0, 1.1, 0.9], ["dirichlet", "periodic", "neumann"])
+    rng = np.random.default_rng(12)
+    u, a = rng.standard_normal(mesh.array_shape), 1.0 + rng.random(mesh.array_shape)
+    mesh.fill_ghosts(u)
+    args = (mesh.ghosts, mesh.local_shape, (1, 1, 1), tuple(1.0 / h**2 for h in mesh.spacing), 0.2, 1.4)
+    oc, og = mesh.zeros(), mesh.zeros()
+    sc = linalg_cpu.apply_dot_var(u, a, oc, *args)
+    sg = linalg_gpu.apply_dot_var(u, a, og, *args)
+    np.testing.assert_allclose(og, oc, rtol=1e-14, atol=1e-13)
+    assert sg == pytest.approx(sc, rel=1e-13)
