@@ -6,12 +6,14 @@ Loops over owned cells of 3-D ghosted blocks call the per-element bodies of `mul
 from numba import njit, prange
 
 from . import multigrid_elements as el
+from . import stencil
 from .twice import compile_for
 
 _opts = dict(parallel=True, fastmath=False, cache=True)
-_cell = compile_for(njit(inline="always"), el._axis, el._fine_range, el._weight, el.prolong_add_at,
-                    el.restrict_at, el.chebyshev_at)
+_cell = compile_for(njit(inline="always"), stencil.laplacian_at, stencil.shifted_laplacian_at, el._axis, el._fine_range, el._weight, el.prolong_add_at,
+                    el.restrict_at, el.chebyshev_at, el.gauss_seidel_at)
 prolong_add_cell, restrict_cell, chebyshev_cell = _cell.prolong_add_at, _cell.restrict_at, _cell.chebyshev_at
+gauss_seidel_cell = _cell.gauss_seidel_at
 
 
 @njit(**_opts)
@@ -39,3 +41,13 @@ def chebyshev(x, d, r, inv_diag, c1, c2, g, n):
         for j in range(g[1], g[1] + n[1]):
             for k in range(g[2], g[2] + n[2]):
                 chebyshev_cell(x, d, r, inv_diag, c1, c2, i, j, k)
+
+
+@njit(**_opts)
+def gauss_seidel(b, x, inv_diag, colour, parity, g, n, o, w, alpha, beta):
+    """One colour of a red-black Gauss-Seidel sweep for the shifted Laplacian (ghosts of x filled)."""
+    for i in prange(g[0], g[0] + n[0]):
+        for j in range(g[1], g[1] + n[1]):
+            for k in range(g[2], g[2] + n[2]):
+                gauss_seidel_cell(b, x, inv_diag, colour, parity, i, j, k, o[0], o[1], o[2], w[0], w[1], w[2],
+                                  alpha, beta)

@@ -6,6 +6,7 @@ side; restriction is R = P^T / 2^d (d = number of coarsened axes), the per-axis 
 the boundary ghosts filled by the homogeneous boundary condition, R is exactly the scaled transpose of P, so the
 V-cycle is a symmetric preconditioner.
 """
+from .stencil import shifted_laplacian_at
 
 
 def _axis(i, g_f, g_c, c):
@@ -64,4 +65,13 @@ def chebyshev_at(x, d, r, inv_diag, c1, c2, i, j, k):
     v = c1 * d[i, j, k] + c2 * inv_diag[i, j, k] * r[i, j, k]
     d[i, j, k] = v
     x[i, j, k] += v
+    return 0.0
+
+
+def gauss_seidel_at(b, x, inv_diag, colour, parity, i, j, k, ox, oy, oz, wx, wy, wz, alpha, beta):
+    """Red-black Gauss-Seidel update of the cells of one colour (global i + j + k parity) for the shifted
+    Laplacian: x += D^-1 (b - A x). Cells of one colour only couple to the other, so the sweep is parallel."""
+    if (i + j + k + parity) % 2 == colour:
+        x[i, j, k] += inv_diag[i, j, k] * (b[i, j, k] - shifted_laplacian_at(x, i, j, k, ox, oy, oz, wx, wy, wz,
+                                                                             alpha, beta))
     return 0.0

@@ -3,12 +3,14 @@
 from numba import cuda
 
 from . import multigrid_elements as el
+from . import stencil
 from .linalg_gpu import THREADS, _blocks, owned_cell
 from .twice import compile_for
 
-_cell = compile_for(cuda.jit(device=True), el._axis, el._fine_range, el._weight, el.prolong_add_at,
-                    el.restrict_at, el.chebyshev_at)
+_cell = compile_for(cuda.jit(device=True), stencil.laplacian_at, stencil.shifted_laplacian_at, el._axis, el._fine_range, el._weight, el.prolong_add_at,
+                    el.restrict_at, el.chebyshev_at, el.gauss_seidel_at)
 prolong_add_cell, restrict_cell, chebyshev_cell = _cell.prolong_add_at, _cell.restrict_at, _cell.chebyshev_at
+gauss_seidel_cell = _cell.gauss_seidel_at
 
 
 @cuda.jit
@@ -33,6 +35,18 @@ def _chebyshev(x, d, r, inv_diag, c1, c2, g, n):
     if idx < n[0] * n[1] * n[2]:
         i, j, k = owned_cell(idx, g, n)
         chebyshev_cell(x, d, r, inv_diag, c1, c2, i, j, k)
+
+
+@cuda.jit
+def _gauss_seidel(b, x, inv_diag, colour, parity, g, n, o, w, alpha, beta):
+    idx = cuda.grid(1)
+    if idx < n[0] * n[1] * n[2]:
+        i, j, k = owned_cell(idx, g, n)
+        gauss_seidel_cell(b, x, inv_diag, colour, parity, i, j, k, o[0], o[1], o[2], w[0], w[1], w[2], alpha, beta)
+
+
+def gauss_seidel(b, x, inv_diag, colour, parity, g, n, o, w, alpha, beta):
+    _gauss_seidel[_blocks(n), THREADS](b, x, inv_diag, colour, parity, g, n, o, w, alpha, beta)
 
 
 def prolong_add(ec, ef, gf, nf, gc, c):

@@ -122,3 +122,22 @@ def test_one_rank_equals_two_ranks(mpirun):
     it2, x2 = out.split()[1], float(out.split()[2])
     assert it1 == it2 and x1 == pytest.approx(x2, rel=1e-12)
     assert "Agglomerate" in out
+
+
+@pytest.mark.parametrize("smoother", ["chebyshev", "jacobi", "rbgs"])
+def test_smoothers_give_symmetric_h_independent_preconditioners(smoother):
+    counts = []
+    for n in (32, 64):
+        mesh = Mesh.create(COMM, (n, n, n // 2), [1.0, 1.0, 0.5], ["dirichlet", "periodic", "neumann"])
+        op = ShiftedLaplacian(mesh, 0.0, 1.0, CPUBackend())
+        mg = Multigrid(op, smoother=smoother)
+        rng = np.random.default_rng(9)
+        u, v = block(mesh, rng), block(mesh, rng)
+        mu, mv = mesh.zeros(), mesh.zeros()
+        mg.apply(u.copy(), mu)
+        mg.apply(v.copy(), mv)
+        assert np.sum(mesh.owned(mu) * mesh.owned(v)) == pytest.approx(np.sum(mesh.owned(u) * mesh.owned(mv)),
+                                                                         rel=1e-10)
+        result = CG(op, rtol=1e-8, preconditioner=mg).solve(u, mesh.zeros())
+        counts.append(result.iterations)
+    assert max(counts) <= 14 and counts[1] - counts[0] <= 2, counts

@@ -24,8 +24,8 @@ class Chebyshev:
         xp, mesh = operator.xp, operator.mesh
         self.d, self.r = mesh.zeros(xp), mesh.zeros(xp)
 
-    def smooth(self, b, x, zero_start=False, steps=None):
-        """Apply the iteration to A x = b in place (x's ghosts get filled)."""
+    def smooth(self, b, x, zero_start=False, post=False, steps=None):
+        """Apply the iteration to A x = b in place (x's ghosts get filled); `post` makes no difference."""
         op, (lo, hi) = self.op, self.interval
         theta, delta = 0.5 * (hi + lo), 0.5 * (hi - lo)
         sigma = theta / delta

@@ -12,6 +12,8 @@ SOLVER = Section("solver", "Linear solver for the implicit solves (matrix-free, 
     Key("max_iterations", "int", 10000, "Iteration cap; exceeding it stops the run with an error.", minimum=1),
     Key("mg_sweeps", "int", 2, "Multigrid: Chebyshev smoothing steps before and after each coarse correction.",
         minimum=1),
+    Key("mg_smoother", "str", "chebyshev", "Multigrid smoother (rbgs: red-black Gauss-Seidel, shifted Laplacian "
+        "only).", choices=("chebyshev", "jacobi", "rbgs")),
     Key("chebyshev_steps", "int", 4, "Chebyshev preconditioner: polynomial degree.", minimum=1),
 ])
 

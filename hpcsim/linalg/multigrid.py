@@ -10,7 +10,7 @@ singular problems) when it has at most `direct_max` cells, or else by
 `bottom_steps` Chebyshev iterations. Odd global sizes therefore work, with a larger bottom problem; sizes with
 many factors of two coarsen furthest.
 
-Cycle. Chebyshev smoothing (pre and post, `sweeps` steps each) on D^-1 A, restriction R = P^T / 2^d of the
+Cycle. Smoothing (pre and post, `sweeps` steps each; Chebyshev on D^-1 A by default, see `smoothers`), restriction R = P^T / 2^d of the
 residual (ghosts filled with the homogeneous boundary condition so that R is exactly the transpose), linear
 interpolation P of the correction. All pieces are symmetric, so the V-cycle is an SPD preconditioner for CG.
 """
@@ -22,13 +22,14 @@ import scipy.sparse.linalg as spla
 
 from ..mesh import Mesh
 from .chebyshev import Chebyshev
+from .smoothers import SMOOTHERS
 
 
 class Level:
-    def __init__(self, op, sweeps):
+    def __init__(self, op, sweeps, smoother):
         self.op, self.mesh = op, op.mesh
         self.g, self.n = op.g, op.n
-        self.smoother = Chebyshev(op, steps=sweeps, ratio=5.0)
+        self.smoother = SMOOTHERS[smoother](op, sweeps)
         xp = op.xp
         self.b, self.x, self.r = (self.mesh.zeros(xp) for _ in range(3))
         self.coarsen = None   # per-axis flags (0/1) towards the next level
@@ -105,13 +106,13 @@ class Multigrid:
 
     symmetric = True
 
-    def __init__(self, operator, sweeps=2, agglomerate_below=2048, direct_max=8192, bottom_steps=40,
-                 max_levels=30):
+    def __init__(self, operator, sweeps=2, smoother="chebyshev", agglomerate_below=2048, direct_max=8192,
+                 bottom_steps=40, max_levels=30):
         t0 = time.perf_counter()
-        options = dict(sweeps=sweeps, agglomerate_below=agglomerate_below, direct_max=direct_max,
-                       bottom_steps=bottom_steps, max_levels=max_levels)
+        options = dict(sweeps=sweeps, smoother=smoother, agglomerate_below=agglomerate_below,
+                       direct_max=direct_max, bottom_steps=bottom_steps, max_levels=max_levels)
         self.kernels = operator.backend.kernels("multigrid")
-        self.levels = [Level(operator, sweeps)]
+        self.levels = [Level(operator, sweeps, smoother)]
         while True:
             level = self.levels[-1]
             mesh, comm = level.mesh, level.mesh.comm
@@ -130,7 +131,7 @@ class Multigrid:
                 break
             level.bottom = None
             level.coarsen = tuple(1 if a in axes else 0 for a in range(3))
-            self.levels.append(Level(level.op.coarsened(mesh.coarsened(axes)), sweeps))
+            self.levels.append(Level(level.op.coarsened(mesh.coarsened(axes)), sweeps, smoother))
         self.setup_seconds = time.perf_counter() - t0
 
     def describe(self):
@@ -162,7 +163,7 @@ class Multigrid:
         self._cycle(index + 1, coarse.b, coarse.x)
         coarse.mesh.fill_ghosts(coarse.x)
         self.kernels.prolong_add(coarse.x, x, level.g, level.n, coarse.g, level.coarsen)
-        level.smoother.smooth(b, x)
+        level.smoother.smooth(b, x, post=True)
 
     def solve(self, b, x, rtol=1e-8, max_cycles=100):
         """Stand-alone V-cycle iteration x += M^-1 (b - A x) until the true relative residual is below rtol.

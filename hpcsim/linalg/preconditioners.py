@@ -28,7 +28,8 @@ PRECONDITIONERS = {
     "none": lambda op, opts: None,
     "jacobi": lambda op, opts: Jacobi(op),
     "chebyshev": lambda op, opts: Chebyshev(op, steps=opts.get("chebyshev_steps", 4)),
-    "multigrid": lambda op, opts: Multigrid(op, sweeps=opts.get("mg_sweeps", 2)),
+    "multigrid": lambda op, opts: Multigrid(op, sweeps=opts.get("mg_sweeps", 2),
+                                            smoother=opts.get("mg_smoother", "chebyshev")),
 }
 
 

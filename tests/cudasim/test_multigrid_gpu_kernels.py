@@ -47,3 +47,17 @@ def test_variable_coefficient_kernel():
     sg = linalg_gpu.apply_dot_var(u, a, og, *args)
     np.testing.assert_allclose(og, oc, rtol=1e-14, atol=1e-13)
     assert sg == pytest.approx(sc, rel=1e-13)
+
+
+def test_gauss_seidel_kernel():
+    mesh = Mesh.create(Comm(), (5, 4, 3), [1.0, 1.1, 0.9], ["dirichlet", "periodic", "neumann"])
+    rng = np.random.default_rng(13)
+    b, x0, d = rng.standard_normal(mesh.array_shape), rng.standard_normal(mesh.array_shape), \
+        1.0 + rng.random(mesh.array_shape)
+    mesh.fill_ghosts(x0)
+    args = (mesh.ghosts, mesh.local_shape, (1, 1, 1), tuple(1.0 / h**2 for h in mesh.spacing), 0.2, 1.4)
+    xc, xg = x0.copy(), x0.copy()
+    for colour in (0, 1):
+        multigrid_cpu.gauss_seidel(b, xc, d, colour, 1, *args)
+        multigrid_gpu.gauss_seidel(b, xg, d, colour, 1, *args)
+    np.testing.assert_allclose(xg, xc, rtol=1e-14, atol=1e-14)
