@@ -1,6 +1,6 @@
 """`hpcsim submit`: render a Slurm batch script for a deck from a template, and hand it to `sbatch`.
 
-The scripts (`hpcsim/templates/slurm_cpu.sh`, `slurm_gpu.sh`) ask Slurm for a USR1 warning
+The scripts (from the template `hpcsim/templates/slurm.sh`) ask Slurm for a USR1 warning
 `signal_lead_seconds` before the time limit, forward it to the ranks so they checkpoint and exit with status 75,
 and then requeue the job, which continues with `--restart latest`; see `jobscripts/README.md`.
 
@@ -184,10 +184,32 @@ class _JobTemplate(string.Template):
         )"""
 
 
-def template_text(gpu):
-    """The packaged template for GPU (`gpu` true) or CPU nodes."""
-    name = "slurm_gpu.sh" if gpu else "slurm_cpu.sh"
-    return resources.files("hpcsim").joinpath("templates", name).read_text(encoding="utf-8")
+def template_text():
+    """The packaged batch-script template (CPU and GPU nodes differ only in the placeholders of `_node_parts`)."""
+    return resources.files("hpcsim").joinpath("templates", "slurm.sh").read_text(encoding="utf-8")
+
+
+def _node_parts(opts):
+    """The template text that differs between CPU nodes and GPU nodes (one rank per GPU)."""
+    if not opts.gpus_per_node:
+        return {
+            "node_kind": "CPU", "gres_sbatch": "",
+            "launch_comment": f"#  2. runs the deck with srun, {opts.ntasks_per_node} rank(s) per node x "
+                              f"{opts.cpus_per_task} numba thread(s) per rank;",
+            "placement_comment": "# One MPI rank per task, each with cpus-per-task cores: numba and OpenMP use "
+                                 "that many threads per rank,\n# so ranks x threads match the cores Slurm gave "
+                                 "the job.",
+        }
+    return {
+        "node_kind": "GPU", "gres_sbatch": f"#SBATCH --gres=gpu:{opts.gpus_per_node}\n",
+        "launch_comment": f"#  2. runs the deck with srun and run.backend=gpu, one rank per GPU "
+                          f"({opts.gpus_per_node} per node), each with\n#     {opts.cpus_per_task} core(s) for "
+                          f"its host-side numba threads;",
+        "placement_comment": "# One MPI rank per GPU. --gres makes every GPU of the node visible to every rank, "
+                             "and each rank uses the GPU\n# at its node-local rank (local rank modulo visible "
+                             "GPUs), so the ranks of a node share no GPU.\n# Host-side numba and OpenMP threads "
+                             "per rank match the cores Slurm gave each rank.",
+    }
 
 
 def _setup_lines(opts):
@@ -214,8 +236,9 @@ def render(opts):
         "setup": _setup_lines(opts), "deck": shlex.quote(str(opts.deck)), "outdir": shlex.quote(str(opts.outdir)),
         "set_args": " ".join(f"--set {shlex.quote(item)}" for item in [*backend, *opts.set_overrides]),
         "max_requeues": opts.max_requeues, "continue_run": "yes" if opts.restart else "no",
+        **_node_parts(opts),
     }
-    return _JobTemplate(template_text(opts.gpus_per_node > 0)).substitute(values)
+    return _JobTemplate(template_text()).substitute(values)
 
 
 def _load_deck(opts):

@@ -50,7 +50,7 @@ CASES = [
     ("unstable explicit step", GOOD_DIFFUSION + "", ["--set", "diffusion.scheme=forward_euler"],
      "run.dt: forward Euler is unstable"),
     ("impossible decomposition", GOOD_POISSON, ["--set", "mesh.process_grid=[2, 1]"],
-     "mesh.process_grid: [2, 1] has 2 blocks but the run has 1 MPI ranks"),
+     "mesh.process_grid: [2, 1] does not divide the 1 MPI ranks of this run"),
     ("bad --set syntax", GOOD_POISSON, ["--set", "meshshape"], "--set: expected KEY=VALUE"),
     ("--set unknown key", GOOD_POISSON, ["--set", "solver.tolerance=1e-6"], "solver.tolerance: unknown key"),
     ("--set wrong type", GOOD_POISSON, ["--set", "mesh.shape=big"], "mesh.shape: must be a list of ints"),
@@ -113,5 +113,5 @@ def test_check_reports_decomposition(tmp_path, capsys):
     assert exit_info.value.code == 0
     assert "as [4, 1]" in capsys.readouterr().out
     with pytest.raises(SystemExit) as exit_info:
-        main(["check", str(deck), "--np", "128"])
+        main(["check", str(deck), "--np", "2048"])   # more ranks than cells
     assert exit_info.value.code == 2

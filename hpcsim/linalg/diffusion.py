@@ -70,7 +70,8 @@ class Model:
         self.D, self.theta, self.s = d["D"], THETA[d["scheme"]], d["source"]
         self.dt = deck["run"]["dt"]
         self.laplacian = ShiftedLaplacian(mesh, 0.0, -1.0, backend)           # apply gives Lap u
-        self.lap_boundary = self.laplacian.boundary_source(d["bc_value"])    # L_b = Lap of the face values
+        # L_b = Lap of the face values = -(-Lap)(0 with the face values), the boundary source of A = -Lap
+        self.lap_boundary = ShiftedLaplacian(mesh, 0.0, 1.0, backend).boundary_source(d["bc_value"])
         if self.theta > 0:
             self.op = ShiftedLaplacian(mesh, 1.0, self.theta * self.dt * self.D, backend)
             self.solver = make_solver(self.op, s)

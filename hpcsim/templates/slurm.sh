@@ -3,16 +3,16 @@
 #SBATCH --nodes=${nodes}
 #SBATCH --ntasks-per-node=${ntasks_per_node}
 #SBATCH --cpus-per-task=${cpus_per_task}
-#SBATCH --time=${time}
+${gres_sbatch}#SBATCH --time=${time}
 ${optional_sbatch}#SBATCH --output=${output}
 #SBATCH --signal=B:USR1@${signal_lead}
 #SBATCH --requeue
 #SBATCH --open-mode=append
 #
-# hpcsim job on CPU nodes, written by `hpcsim submit`. Submit it from the directory the paths below are
+# hpcsim job on ${node_kind} nodes, written by `hpcsim submit`. Submit it from the directory the paths below are
 # relative to. What it does:
 #  1. checks the deck on one process (a bad deck stops here with status 2: nothing to requeue);
-#  2. runs the deck with srun, ${ntasks_per_node} rank(s) per node x ${cpus_per_task} numba thread(s) per rank;
+${launch_comment}
 #  3. ${signal_lead} s before the time limit Slurm sends USR1 to this script (--signal=B:...), which passes it
 #     on to the ranks: they write a checkpoint at the next step and exit with status 75;
 #  4. on status 75 it requeues the job (`scontrol requeue`, at most ${max_requeues} times). The requeued job
@@ -23,8 +23,7 @@ ${optional_sbatch}#SBATCH --output=${output}
 # ---- Environment ------------------------------------------------------------------------------------
 ${setup}
 
-# One MPI rank per task, each with cpus-per-task cores: numba and OpenMP use that many threads per rank,
-# so ranks x threads match the cores Slurm gave the job.
+${placement_comment}
 export NUMBA_NUM_THREADS=${cpus_per_task}
 export OMP_NUM_THREADS=${cpus_per_task}
 export PYTHONUNBUFFERED=1   # progress lines reach the log as they are printed
