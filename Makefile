@@ -30,10 +30,11 @@ demo: install
 	$(VENV)/bin/hpcsim-post plot demo-output --out demo-output/demo.png
 	@echo "demo figure: $(CURDIR)/demo-output/demo.png"
 
-# Benchmarks run one rank with a numba thread per core; the 2-rank entries launch mpiexec themselves.
+# Benchmarks run one rank with a numba thread per core (BLAS stays single-threaded: OMP_NUM_THREADS=1, so that
+# its spinning threads do not steal cores from the numba kernels); the 2-rank entries launch mpiexec themselves.
 bench: install
 	$(PY) -m pip install --quiet -e ".[bench]"
-	NUMBA_NUM_THREADS=$$(nproc) $(PY) benchmarks/run.py
+	NUMBA_NUM_THREADS=$$($(PY) -c 'import os; print(len(os.sched_getaffinity(0)))') $(PY) benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) .numba_cache demo-output build *.egg-info
