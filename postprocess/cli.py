@@ -3,23 +3,38 @@
   hpcsim-post info OUTDIR                      iterations, meshes, scalar diagnostics
   hpcsim-post plot OUTDIR --out FIG.png        scalar time series + a mesh (default: first mesh, last iteration)
   hpcsim-post scalars OUTDIR [--csv FILE]      the scalar time series as CSV (stdout or FILE)
+
+A missing directory, file, iteration or mesh is one line on stderr and exit status 2.
 """
 import argparse
 import sys
 
 import numpy as np
 
-from .readers import ReadError, list_iterations, list_meshes, read_scalars
+from .readers import ReadError, list_iterations, list_meshes, read_scalars, scalars_file
+
+RESERVED = ("step", "time")
 
 
 def cmd_info(args):
     iterations = list_iterations(args.outdir)
+    has_scalars = scalars_file(args.outdir).is_file()
+    if not iterations and not has_scalars:
+        raise ReadError(f"{args.outdir}: neither diags/scalars.h5 nor field output in fields/")
     print(f"{args.outdir}")
     if iterations:
         print(f"  field iterations: {len(iterations)} ({iterations[0]} .. {iterations[-1]})")
         print(f"  meshes: {', '.join(list_meshes(args.outdir))}")
-    scalars = read_scalars(args.outdir)
-    print(f"  scalar rows: {len(scalars['step'])}; diagnostics: {', '.join(n for n in scalars if n not in ('step', 'time'))}")
+    else:
+        print("  field iterations: none")
+    if has_scalars:
+        scalars = read_scalars(args.outdir)
+        steps = scalars["step"]
+        span = f" (steps {steps[0]} .. {steps[-1]})" if steps.size else ""
+        print(f"  scalar rows: {steps.size}{span}; diagnostics: "
+              f"{', '.join(n for n in sorted(scalars) if n not in RESERVED)}")
+    else:
+        print("  scalar diagnostics: none")
 
 
 def cmd_plot(args):
@@ -30,9 +45,9 @@ def cmd_plot(args):
 
 def cmd_scalars(args):
     scalars = read_scalars(args.outdir)
-    names = ["step", "time"] + sorted(n for n in scalars if n not in ("step", "time"))
+    names = list(RESERVED) + sorted(n for n in scalars if n not in RESERVED)
     table = np.column_stack([scalars[n] for n in names])
-    out = open(args.csv, "w") if args.csv else sys.stdout
+    out = open(args.csv, "w", encoding="utf-8") if args.csv else sys.stdout
     try:
         out.write(",".join(names) + "\n")
         np.savetxt(out, table, delimiter=",", fmt="%.17g")
@@ -41,7 +56,7 @@ def cmd_scalars(args):
             out.close()
 
 
-def main(argv=None):
+def parser():
     ap = argparse.ArgumentParser(prog="hpcsim-post", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("info", help="what an output directory holds")
@@ -57,9 +72,15 @@ def main(argv=None):
     p.add_argument("outdir")
     p.add_argument("--csv", help="file to write (default: stdout)")
     p.set_defaults(func=cmd_scalars)
-    args = ap.parse_args(argv)
+    return ap
+
+
+def main(argv=None):
+    """Entry point of `hpcsim-post`; returns the exit status (0, or 2 for a missing or unreadable input)."""
+    args = parser().parse_args(argv)
     try:
         args.func(args)
-    except ReadError as exc:
+    except (ReadError, OSError) as exc:
         sys.stderr.write(f"hpcsim-post: error: {exc}\n")
-        sys.exit(2)
+        return 2
+    return 0

@@ -1,8 +1,10 @@
 """Readers for hpcsim output directories: the scalar time series and openPMD meshes as global arrays.
 
-Only numpy and h5py: this runs on a laptop against files copied off the cluster. Meshes written by several
-ranks are HDF5 virtual datasets over per-rank block files; reading them gives the global array as long as the
-`fields/blocks/` folder travels with `fields/`.
+Only numpy and h5py: this runs on a laptop against files copied off the cluster. Output directory layout:
+OUTDIR/deck.toml, OUTDIR/diags/scalars.h5 (1-D datasets `step`, `time` and one per diagnostic),
+OUTDIR/fields/data_%08d.h5 (openPMD 1.1, one iteration per file), OUTDIR/checkpoints/. Meshes written by
+several ranks are HDF5 virtual datasets over the per-rank files in `fields/blocks/`: reading them gives the
+global array whatever the rank count, as long as `blocks/` travels with `fields/` (checked, with a clear error).
 """
 import re
 from pathlib import Path
@@ -24,14 +26,24 @@ def _outdir(path):
     return path
 
 
-def read_scalars(path):
-    """{name: 1-D array} from OUTDIR/diags/scalars.h5 (or that file itself); includes `step` and `time`."""
+def scalars_file(path):
+    """OUTDIR/diags/scalars.h5 for an output directory, or `path` itself if it is a file."""
     path = _outdir(path)
-    file = path if path.is_file() else path / "diags" / "scalars.h5"
+    return path if path.is_file() else path / "diags" / "scalars.h5"
+
+
+def read_scalars(path):
+    """{name: 1-D array} from OUTDIR/diags/scalars.h5 (or that file itself), `step` and `time` included.
+
+    The file is opened without HDF5 file locking, so a running simulation may keep appending to it."""
+    file = scalars_file(path)
     if not file.is_file():
         raise ReadError(f"{file}: no scalar diagnostics")
-    with h5py.File(file, "r") as f:
-        return {name: f[name][...] for name in f}
+    try:
+        with h5py.File(file, "r", locking=False) as f:
+            return {name: f[name][...] for name in f}
+    except OSError as exc:
+        raise ReadError(f"{file}: unreadable ({exc}); if the run is appending to it, try again") from exc
 
 
 def list_iterations(path):
@@ -40,18 +52,8 @@ def list_iterations(path):
     return sorted(int(m.group(1)) for p in fields.glob("data_*.h5") if (m := _ITER.search(p.name)))
 
 
-def list_meshes(path, iteration=None):
-    """Record names (components as 'name/comp') at `iteration` (default: the last)."""
-    file, it = _mesh_file(path, iteration)
-    with h5py.File(file, "r") as f:
-        meshes = f[f"data/{it}/meshes"]
-        out = []
-        for name, obj in meshes.items():
-            out += [name] if isinstance(obj, h5py.Dataset) else [f"{name}/{c}" for c in obj]
-        return out
-
-
-def _mesh_file(path, iteration):
+def mesh_file(path, iteration=None):
+    """(OUTDIR/fields/data_%08d.h5, iteration) for `iteration` (default: the last)."""
     iterations = list_iterations(path)
     if not iterations:
         raise ReadError(f"{path}: no field output in fields/")
@@ -61,31 +63,63 @@ def _mesh_file(path, iteration):
     return Path(path) / "fields" / f"data_{it:08d}.h5", it
 
 
-def read_mesh(path, name, iteration=None, component=None):
-    """(global array in physical units, metadata) of mesh record `name` at `iteration` (default: last).
+def _meshes(f, it):
+    return f[f"data/{it}/{f.attrs['meshesPath'].decode()}"]
 
-    Metadata: iteration, time (s), spacing, offset (grid origin), axis_labels, unitSI, unitDimension."""
-    file, it = _mesh_file(path, iteration)
+
+def list_meshes(path, iteration=None):
+    """Record names at `iteration` (default: the last); vector components as 'name/component'."""
+    file, it = mesh_file(path, iteration)
     with h5py.File(file, "r") as f:
-        meshes = f[f"data/{it}/meshes"]
+        out = []
+        for name, obj in _meshes(f, it).items():
+            out += [name] if isinstance(obj, h5py.Dataset) else [f"{name}/{c}" for c in obj]
+        return out
+
+
+def _check_sources(file, dset):
+    """Raise if a virtual dataset's block files are missing (they would read as fill values)."""
+    if not dset.is_virtual:
+        return
+    missing = sorted({m.file_name for m in dset.virtual_sources() if not (file.parent / m.file_name).is_file()})
+    if missing:
+        raise ReadError(f"{file}: {dset.name} is stitched from per-rank block files that are missing "
+                        f"({', '.join(missing)}): copy fields/blocks/ along with fields/")
+
+
+def read_mesh(path, name, iteration=None, component=None):
+    """(global array in SI units, metadata) of mesh record `name` ('rho', or 'E' with `component`, or 'E/x').
+
+    `iteration` defaults to the last. Metadata: iteration, time (s), spacing and offset (grid origin) per axis
+    (m), axis_labels, position (cell-relative), unitSI (already applied to the array), unitDimension.
+    """
+    if component is None and "/" in name:
+        name, component = name.split("/", 1)
+    file, it = mesh_file(path, iteration)
+    with h5py.File(file, "r") as f:
+        meshes = _meshes(f, it)
         if name not in meshes:
             raise ReadError(f"{file}: no mesh '{name}' (have {', '.join(meshes)})")
         record = meshes[name]
         if isinstance(record, h5py.Group):
-            if component not in record:
+            if component is None or component not in record:
                 raise ReadError(f"mesh '{name}' has components {', '.join(record)}; choose one")
-            data, attrs_mesh = record[component], record.attrs
+            data = record[component]
+        elif component is not None:
+            raise ReadError(f"mesh '{name}' is a scalar record: it has no component '{component}'")
         else:
-            data, attrs_mesh = record, record.attrs
-        array = data[...] * float(data.attrs["unitSI"])
-        if np.isnan(array).any():
-            raise ReadError(f"{file}: '{name}' has unwritten cells: is fields/blocks/ missing?")
-        it_attrs = f[f"data/{it}"].attrs
+            data = record
+        _check_sources(file, data)
+        unit_si = float(data.attrs["unitSI"])
+        array = data[...] * unit_si
+        mesh_attrs, it_attrs = record.attrs, f[f"data/{it}"].attrs
+        grid_unit = float(mesh_attrs["gridUnitSI"])
         meta = {"iteration": it, "time": float(it_attrs["time"]) * float(it_attrs["timeUnitSI"]),
-                "spacing": np.asarray(attrs_mesh["gridSpacing"]) * float(attrs_mesh["gridUnitSI"]),
-                "offset": np.asarray(attrs_mesh["gridGlobalOffset"]) * float(attrs_mesh["gridUnitSI"]),
-                "axis_labels": [a.decode() for a in attrs_mesh["axisLabels"]],
-                "unitSI": float(data.attrs["unitSI"]), "unitDimension": np.asarray(attrs_mesh["unitDimension"])}
+                "spacing": np.asarray(mesh_attrs["gridSpacing"]) * grid_unit,
+                "offset": np.asarray(mesh_attrs["gridGlobalOffset"]) * grid_unit,
+                "axis_labels": [a.decode() for a in mesh_attrs["axisLabels"]],
+                "position": np.asarray(data.attrs["position"]),
+                "unitSI": unit_si, "unitDimension": np.asarray(mesh_attrs["unitDimension"])}
         return array, meta
 
 
@@ -94,4 +128,4 @@ def read_deck(path):
     file = _outdir(path) / "deck.toml"
     if not file.is_file():
         raise ReadError(f"{file}: missing")
-    return file.read_text()
+    return file.read_text(encoding="utf-8")

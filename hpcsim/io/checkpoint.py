@@ -1,16 +1,21 @@
 """Checkpoints: everything needed to continue a run bit-for-bit, written so that a crash never loses the last
-good one.
+good one, and readable on any rank count or process grid.
 
-Layout of `ROOT/ckpt_%08d/` (the step): `checkpoint.h5` with the global fields (datasets, or on N ranks
-virtual datasets over `blocks/r%05d.h5`, one per rank, so any rank count can read any block), the step,
-time, rank count, process grid, code version, resolved deck, the solver state (JSON attributes and arrays)
-and every rank's own state (its RNG); and `MANIFEST.sha256` (`sha256sum` format) over all of them.
+Layout of `ROOT/ckpt_%08d/` (the step):
+  checkpoint.h5      /fields/<name>: global arrays of shape mesh.global_shape (on N ranks virtual datasets over
+                     blocks/r%05d.h5, through `openpmd.write_global`); /state: the global solver state, JSON
+                     values in the attribute `json`, numpy arrays as datasets; /rank_state: one JSON string per
+                     writing rank (fixed-length bytes, e.g. its RNG state); root attributes step (int64), time
+                     (float64), nranks, process_grid, global_shape, version, hpcsim_deck.
+  blocks/r%05d.h5    rank r's owned blocks (N > 1 ranks without parallel HDF5 only)
+  MANIFEST.sha256    `sha256sum` format ("<hex digest>  <relative path>"), every other file, written last
 
-Writing: into `ROOT/.ckpt_%08d.tmp/`, files fsynced, the manifest written last, then the directory renamed,
-then the oldest complete checkpoints beyond `keep` and any stale `.tmp` directories removed. A checkpoint
-without a manifest is incomplete; one whose files do not match it is corrupt; `find_latest` skips both and
-says why. Fault injection for the tests: with HPCSIM_FAULT_KILL_IN_CHECKPOINT=STEP the process SIGKILLs
-itself after writing the data of that step's checkpoint and before its manifest.
+Writing: into `ROOT/.ckpt_%08d.tmp/` (leftover `.tmp` directories of killed runs are removed first), block
+files fsynced by their ranks, then rank 0 fsyncs the main file, writes and fsyncs the manifest, renames the
+directory, fsyncs ROOT and removes the oldest complete checkpoints beyond `keep`. A checkpoint without a
+manifest is incomplete; one whose files do not match it is corrupt; `find_latest` skips both and says why.
+Fault injection for the tests: with HPCSIM_FAULT_KILL_IN_CHECKPOINT=STEP rank 0 SIGKILLs itself after writing
+the data of that step's checkpoint and before its manifest.
 """
 import hashlib
 import json
@@ -24,10 +29,13 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from .openpmd import ascii_attr
+from ..errors import InputError
+from .openpmd import ascii_attr, write_global
 
+MAIN = "checkpoint.h5"
 MANIFEST = "MANIFEST.sha256"
 _NAME = re.compile(r"ckpt_(\d{8})$")
+_TMP = ".ckpt_*.tmp"
 
 
 def _sha256(path):
@@ -46,105 +54,114 @@ def _fsync(path):
         os.close(fd)
 
 
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+def _json(value):
+    def default(v):
+        if isinstance(v, np.generic):
+            return v.item()
+        raise TypeError(f"checkpoint state must be JSON-serialisable or numpy arrays, got {type(v).__name__}")
+
+    return json.dumps(value, default=default)
 
 
-def write_checkpoint(root, step, time, comm, mesh, fields, state, rank_state, deck_text, version, keep):
-    """Write the checkpoint of `step` collectively; returns its final path.
+def _complete(root):
+    """Complete (manifest present) checkpoint directories under `root`, oldest first."""
+    return sorted(p for p in root.iterdir() if _NAME.match(p.name) and (p / MANIFEST).is_file())
 
-    `fields`: name -> this rank's owned numpy block; `state`: global solver state (JSON values or numpy
-    arrays); `rank_state`: this rank's JSON-serialisable state (e.g. its RNG)."""
+
+def write_checkpoint(root, step, time, comm, mesh, fields, state, rank_state, deck_text, version, keep) -> Path:
+    """Write the checkpoint of `step` collectively and return its final path (on every rank).
+
+    `fields`: name -> this rank's owned numpy block (shape `mesh.local_shape[:ndim]`); `state`: global solver
+    state, identical on every rank (JSON-serialisable values or numpy arrays); `rank_state`: this rank's
+    JSON-serialisable state; `keep` (>= 1): how many complete checkpoints to keep.
+    """
+    if keep < 1:
+        raise ValueError(f"keep must be at least 1, got {keep}")
     root = Path(root)
     final, tmp = root / f"ckpt_{step:08d}", root / f".ckpt_{step:08d}.tmp"
     if comm.is_root:
-        if tmp.exists():
-            shutil.rmtree(tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        for stale in root.glob(_TMP):
+            shutil.rmtree(stale)
         (tmp / "blocks").mkdir(parents=True)
     comm.barrier()
-    slices = mesh.block_slices()
-    if comm.size > 1:
-        block = tmp / "blocks" / f"r{comm.rank:05d}.h5"
-        with h5py.File(block, "w") as f:
-            for name, array in fields.items():
-                f.create_dataset(name, data=np.ascontiguousarray(array))
+    rank_states = comm.allgather(_json(rank_state))
+    arrays = {k: v for k, v in state.items() if isinstance(v, np.ndarray)}
+    plain = _json({k: v for k, v in state.items() if k not in arrays})
+
+    def annotate(f):
+        f.attrs.update({"step": np.int64(step), "time": np.float64(time), "nranks": np.int64(comm.size),
+                        "process_grid": np.array(mesh.topology.dims[: mesh.ndim], dtype=np.int64),
+                        "global_shape": np.array(mesh.global_shape, dtype=np.int64),
+                        "version": ascii_attr(version), "hpcsim_deck": ascii_attr(deck_text)})
+        group = f.create_group("state")
+        group.attrs["json"] = ascii_attr(plain)
+        for key, value in arrays.items():
+            group.create_dataset(key, data=value)
+        f.create_dataset("rank_state", data=np.array([s.encode() for s in rank_states]))
+
+    block = tmp / "blocks" / f"r{comm.rank:05d}.h5"
+    write_global(tmp / MAIN, block, comm, mesh, {f"fields/{k}": np.ascontiguousarray(v) for k, v in fields.items()},
+                 annotate)
+    if block.exists():
         _fsync(block)
-    gathered = comm.gather((slices, json.dumps(rank_state, default=_json_default)))
+    comm.barrier()
     if comm.is_root:
-        main = tmp / "checkpoint.h5"
-        with h5py.File(main, "w") as f:
-            f.attrs.update({"step": np.int64(step), "time": np.float64(time), "nranks": np.int64(comm.size),
-                            "process_grid": np.array(mesh.topology.dims[: mesh.ndim]),
-                            "global_shape": np.array(mesh.global_shape), "version": ascii_attr(version),
-                            "hpcsim_deck": ascii_attr(deck_text)})
-            group = f.create_group("fields")
-            for name, array in fields.items():
-                if comm.size == 1:
-                    group.create_dataset(name, data=np.ascontiguousarray(array))
-                    continue
-                layout = h5py.VirtualLayout(shape=tuple(mesh.global_shape), dtype=array.dtype)
-                for rank, (block_slices, _) in enumerate(gathered):
-                    shape = tuple(s.stop - s.start for s in block_slices)
-                    layout[block_slices] = h5py.VirtualSource(f"blocks/r{rank:05d}.h5", name, shape=shape)
-                group.create_virtual_dataset(name, layout)
-            arrays = {k: v for k, v in state.items() if isinstance(v, np.ndarray)}
-            plain = {k: v for k, v in state.items() if k not in arrays}
-            sgroup = f.create_group("state")
-            sgroup.attrs["json"] = json.dumps(plain, default=_json_default)
-            for key, value in arrays.items():
-                sgroup.create_dataset(key, data=value)
-            f.create_dataset("rank_state", data=np.array([s.encode() for _, s in gathered]))
-        _fsync(main)
+        _fsync(tmp / MAIN)
         if os.environ.get("HPCSIM_FAULT_KILL_IN_CHECKPOINT") == str(step):
             os.kill(os.getpid(), signal.SIGKILL)
         files = sorted(p for p in tmp.rglob("*") if p.is_file())
-        lines = [f"{_sha256(p)}  {p.relative_to(tmp).as_posix()}\n" for p in files]
-        (tmp / MANIFEST).write_text("".join(lines))
+        (tmp / MANIFEST).write_text("".join(f"{_sha256(p)}  {p.relative_to(tmp).as_posix()}\n" for p in files))
         _fsync(tmp / MANIFEST)
         if final.exists():
             shutil.rmtree(final)
         tmp.rename(final)
-        _prune(root, keep, final)
+        _fsync(root)
+        for old in _complete(root)[:-keep]:
+            shutil.rmtree(old)
     comm.barrier()
     return final
 
 
-def _prune(root, keep, current):
-    complete = sorted((p for p in root.iterdir() if _NAME.match(p.name) and (p / MANIFEST).exists()),
-                      key=lambda p: p.name)
-    for old in complete[:-keep]:
-        shutil.rmtree(old)
-    for stale in root.glob(".ckpt_*.tmp"):
-        shutil.rmtree(stale)
-
-
 def verify(path):
-    """(True, '') if every file listed in the manifest exists with its checksum, else (False, reason)."""
+    """(True, '') if the manifest lists checkpoint.h5, every listed file matches its SHA-256 and checkpoint.h5
+    opens; else (False, reason)."""
     path = Path(path)
     manifest = path / MANIFEST
-    if not manifest.exists():
+    if not manifest.is_file():
         return False, "incomplete (no manifest: the run stopped while writing it)"
-    entries = [line.split("  ", 1) for line in manifest.read_text().splitlines() if line.strip()]
-    if not any(name == "checkpoint.h5" for _, name in entries):
-        return False, "manifest does not list checkpoint.h5"
+    try:
+        entries = [line.split("  ", 1) for line in manifest.read_text().splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError) as exc:
+        return False, f"unreadable manifest ({exc})"
+    if any(len(e) != 2 or len(e[0]) != 64 for e in entries):
+        return False, "malformed manifest"
+    if not any(name == MAIN for _, name in entries):
+        return False, f"manifest does not list {MAIN}"
     for digest, name in entries:
         file = path / name
         if not file.is_file():
             return False, f"{name} is missing"
         if _sha256(file) != digest:
             return False, f"checksum mismatch in {name} (corrupted)"
+    try:
+        with h5py.File(path / MAIN, "r") as f:
+            int(f.attrs["step"])
+    except (OSError, KeyError) as exc:
+        return False, f"unreadable {MAIN} ({exc})"
     return True, ""
 
 
 def find_latest(root):
-    """(newest verified checkpoint or None, messages saying which was taken and why newer ones were skipped)."""
+    """(newest checkpoint under `root` that verifies, or None; messages).
+
+    The messages say which checkpoint was taken and why each newer one was skipped; `.tmp` directories (writes
+    that never finished) are ignored with a message."""
     root = Path(root)
-    messages = []
-    candidates = sorted((p for p in root.glob("ckpt_*") if _NAME.match(p.name)), reverse=True) \
-        if root.is_dir() else []
-    for path in candidates:
+    if not root.is_dir():
+        return None, [f"no checkpoint directory {root}"]
+    messages = [f"ignoring {p.name} (a checkpoint write that never finished)" for p in sorted(root.glob(_TMP))]
+    for path in sorted((p for p in root.iterdir() if _NAME.match(p.name)), reverse=True):
         ok, why = verify(path)
         if ok:
             messages.append(f"restarting from {path.name}")
@@ -157,22 +174,22 @@ def find_latest(root):
 class Checkpoint:
     step: int
     time: float
-    fields: dict          # name -> this rank's owned block (numpy)
-    state: dict
+    fields: dict          # name -> this rank's owned block (numpy, shape mesh.local_shape[:ndim])
+    state: dict           # JSON values and numpy arrays, as written
     rank_state: dict      # this rank's state if the rank count is unchanged, else None
     deck_text: str
     version: str
-    nranks: int
+    nranks: int           # rank count that wrote it
+    process_grid: tuple   # process grid that wrote it
     global_shape: tuple
 
 
-def read_checkpoint(path, comm, mesh):
-    """Read this rank's blocks (by hyperslab of the global datasets: any rank count) and the state."""
-    with h5py.File(Path(path) / "checkpoint.h5", "r") as f:
+def read_checkpoint(path, comm, mesh) -> Checkpoint:
+    """Read this rank's blocks by hyperslab of the global datasets (any rank count or process grid) and the
+    state. Call `verify` (or `find_latest`) first: this reads, it does not check checksums."""
+    with h5py.File(Path(path) / MAIN, "r") as f:
         shape = tuple(int(n) for n in f.attrs["global_shape"])
         if shape != tuple(mesh.global_shape):
-            from ..errors import InputError
-
             raise InputError(f"checkpoint {path} has mesh {list(shape)}, the deck {list(mesh.global_shape)}",
                              "mesh.shape")
         slices = mesh.block_slices()
@@ -182,4 +199,5 @@ def read_checkpoint(path, comm, mesh):
         nranks = int(f.attrs["nranks"])
         rank_state = json.loads(f["rank_state"][comm.rank].decode()) if nranks == comm.size else None
         return Checkpoint(int(f.attrs["step"]), float(f.attrs["time"]), fields, state, rank_state,
-                          f.attrs["hpcsim_deck"].decode(), f.attrs["version"].decode(), nranks, shape)
+                          f.attrs["hpcsim_deck"].decode(), f.attrs["version"].decode(), nranks,
+                          tuple(int(p) for p in f.attrs["process_grid"]), shape)

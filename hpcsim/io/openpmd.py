@@ -1,178 +1,233 @@
-"""openPMD 1.1 mesh output with h5py, file-based iteration encoding: `DIR/data_%08T.h5`.
+"""openPMD 1.1 mesh output with h5py: one file per iteration (file-based iteration encoding).
 
-Each file holds one iteration at `/data/<iteration>/meshes/<record>` with the standard's attributes (root:
-openPMD, openPMDextension, basePath, meshesPath, iterationEncoding, iterationFormat, software, date; iteration:
-time, dt, timeUnitSI; mesh: geometry, dataOrder, axisLabels, gridSpacing, gridGlobalOffset, gridUnitSI,
-unitDimension, timeOffset; component: position (0.5 per axis: cell centres), unitSI). Strings are fixed-length
-ASCII. The resolved deck is the root attribute `hpcsim_deck`.
+File `DIR/data_%08d.h5` (iterationFormat `data_%08T.h5`, openpmd-api's zero-padding syntax) holds
+`/data/<iteration>/meshes/<record>`: a scalar record is one dataset, a vector record a group with one dataset per
+component ('x', 'y', 'z'). Datasets are global arrays of shape `mesh.global_shape` in C order, indexed
+[i_x, i_y, i_z] (axisLabels x, y, z), cell-centred (position 0.5 per axis); gridSpacing and gridGlobalOffset are the
+mesh spacing and origin in units of gridUnitSI metres, time and dt in units of timeUnitSI seconds, record values in
+units of unitSI times the SI unit given by unitDimension (powers of L, M, T, I, theta, N, J). The resolved deck is
+the root attribute `hpcsim_deck`. Strings are fixed-length ASCII (`numpy.bytes_`).
 
-Parallel writes without parallel HDF5: on one rank the datasets are written directly; on N ranks every rank
-writes its block to `DIR/blocks/data_%08T_r%05d.h5`, and rank 0 then writes the main file whose datasets are
-HDF5 virtual datasets over the blocks (relative paths, resolved against the main file's directory), so every
-reader sees the global arrays. (A collective `mpio` write for h5py builds with parallel HDF5 is not
-implemented: the PyPI h5py has none to test it with.)
+Parallel writes (`write_global`): one rank writes its block directly. Without parallel HDF5, each of N ranks
+writes its block to `DIR/blocks/data_%08d_r%05d.h5`, and rank 0 writes the main file whose datasets are HDF5
+virtual datasets mapping those blocks through relative paths (HDF5 resolves them against the main file's
+directory, so the output directory may be moved as a whole); every reader sees global arrays. Where h5py is built
+with MPI (`h5py.get_config().mpi`), all ranks write one file collectively with `driver='mpio'` instead; that branch
+cannot be exercised by the test suite, which runs on the PyPI h5py wheel without MPI support.
 """
 import datetime
-from dataclasses import dataclass, field
+import getpass
+import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import h5py
 import numpy as np
 
+from . import xdmf
+
 OPENPMD_VERSION = "1.1.0"
-
-
-def ascii_attr(text):
-    return np.bytes_(text.encode("ascii", "replace"))
+FILE_FORMAT = "{basename}_{iteration:08d}.h5"
+_NAME = re.compile(r"^\w+$", re.ASCII)   # openPMD record and component names
 
 
 @dataclass
 class Record:
-    """One scalar mesh record: this rank's owned block, its unit dimension (L, M, T, I, theta, N, J) and unitSI."""
+    """One mesh record component: this rank's owned block and its units.
+
+    `array` has shape `mesh.local_shape[:mesh.ndim]`; `unit_dimension` gives the powers of the seven SI base
+    units (L, M, T, I, theta, N, J); `unit_si` converts stored values to SI.
+    """
 
     array: np.ndarray
-    unit_dimension: tuple = (0.0,) * 7
+    unit_dimension: tuple = (0,) * 7
     unit_si: float = 1.0
 
 
-def components(value):
-    """{component name or None: Record} for a scalar Record or a dict of components."""
-    return value if isinstance(value, dict) else {None: value}
+def ascii_attr(text):
+    """Fixed-length byte-string attribute value, as openPMD requires.
+
+    HDF5 labels it ASCII; text beyond ASCII (a deck comment, say) is kept as its UTF-8 bytes, so nothing is
+    lost: decode with UTF-8.
+    """
+    return np.bytes_(text.encode("utf-8"))
 
 
-@dataclass
-class Layout:
-    """Where a rank's block lies in the global arrays."""
-
-    global_shape: tuple
-    offset: tuple
-    shape: tuple
-    spacing: tuple
-    origin: tuple
-    axis_labels: tuple = field(default=("x", "y", "z"))
-
-    @classmethod
-    def of(cls, mesh):
-        n = mesh.ndim
-        return cls(tuple(mesh.global_shape), tuple(mesh.local_offset[:n]), tuple(mesh.local_shape[:n]),
-                   tuple(mesh.spacing), tuple(mesh.origin), tuple(mesh.axis_labels))
-
-    def slices(self):
-        return tuple(slice(o, o + s) for o, s in zip(self.offset, self.shape))
+def openpmd_date():
+    """Current local time in openPMD's `YYYY-MM-DD HH:mm:ss +ZZZZ` format."""
+    return datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %z")
 
 
-def write_root_attributes(f, deck_text, version, basename="data"):
-    f.attrs["openPMD"] = ascii_attr(OPENPMD_VERSION)
-    f.attrs["openPMDextension"] = np.uint32(0)
-    f.attrs["basePath"] = ascii_attr("/data/%T/")
-    f.attrs["meshesPath"] = ascii_attr("meshes/")
-    f.attrs["iterationEncoding"] = ascii_attr("fileBased")
-    f.attrs["iterationFormat"] = ascii_attr(f"{basename}_%08T.h5")
-    f.attrs["software"] = ascii_attr("hpcsim")
-    f.attrs["softwareVersion"] = ascii_attr(version)
-    f.attrs["date"] = ascii_attr(datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %z"))
-    f.attrs["hpcsim_deck"] = ascii_attr(deck_text)
+def _author():
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
 
 
-def write_mesh_attributes(group, layout, unit_dimension):
-    group.attrs["geometry"] = ascii_attr("cartesian")
-    group.attrs["dataOrder"] = ascii_attr("C")
-    group.attrs["axisLabels"] = np.array([ascii_attr(a) for a in layout.axis_labels])
-    group.attrs["gridSpacing"] = np.array(layout.spacing, dtype=np.float64)
-    group.attrs["gridGlobalOffset"] = np.array(layout.origin, dtype=np.float64)
-    group.attrs["gridUnitSI"] = np.float64(1.0)
-    group.attrs["unitDimension"] = np.array(unit_dimension, dtype=np.float64)
-    group.attrs["timeOffset"] = np.float32(0.0)
+def write_root_attrs(f, basename, software_version, deck_text, date):
+    """Root attributes of a file-based openPMD 1.1 series written by hpcsim."""
+    a = f.attrs
+    a["openPMD"] = ascii_attr(OPENPMD_VERSION)
+    a["openPMDextension"] = np.uint32(0)
+    a["basePath"] = ascii_attr("/data/%T/")
+    a["meshesPath"] = ascii_attr("meshes/")
+    a["iterationEncoding"] = ascii_attr("fileBased")
+    a["iterationFormat"] = ascii_attr(f"{basename}_%08T.h5")
+    a["software"] = ascii_attr("hpcsim")
+    a["softwareVersion"] = ascii_attr(software_version)
+    a["date"] = ascii_attr(date)
+    author = _author()
+    if author:
+        a["author"] = ascii_attr(author)
+    a["hpcsim_deck"] = ascii_attr(deck_text)
 
 
-def write_component_attributes(dset, ndim, unit_si):
-    dset.attrs["position"] = np.full(ndim, 0.5, dtype=np.float64)
+def write_iteration_attrs(f, iteration, time, dt, time_unit_si):
+    g = f.require_group(f"/data/{iteration}")
+    g.attrs["time"] = np.float64(time)
+    g.attrs["dt"] = np.float64(dt)
+    g.attrs["timeUnitSI"] = np.float64(time_unit_si)
+
+
+def write_mesh_attrs(obj, mesh, unit_dimension, grid_unit_si):
+    """Record attributes of a cartesian, cell-centred mesh record (group or scalar dataset)."""
+    a = obj.attrs
+    a["geometry"] = ascii_attr("cartesian")
+    a["dataOrder"] = ascii_attr("C")
+    a["axisLabels"] = np.array([ascii_attr(s) for s in mesh.axis_labels])
+    a["gridSpacing"] = np.asarray(mesh.spacing, dtype=np.float64)
+    a["gridGlobalOffset"] = np.asarray(mesh.origin, dtype=np.float64)
+    a["gridUnitSI"] = np.float64(grid_unit_si)
+    a["unitDimension"] = np.asarray(unit_dimension, dtype=np.float64)
+    a["timeOffset"] = np.float64(0.0)
+
+
+def write_component_attrs(dset, ndim, unit_si):
+    dset.attrs["position"] = np.full(ndim, 0.5)
     dset.attrs["unitSI"] = np.float64(unit_si)
 
 
-def write_blocks(path, arrays):
-    """A per-rank file with one dataset per (record, component) path."""
-    with h5py.File(path, "w") as f:
-        for name, array in arrays.items():
-            f.create_dataset(name, data=np.ascontiguousarray(array))
+def write_global(path, block_path, comm, mesh, arrays, annotate):
+    """Write this rank's blocks of global datasets and let every reader see the global arrays.
+
+    `arrays` maps dataset paths inside the main file to this rank's owned block (shape
+    `mesh.local_shape[:ndim]`, placed at `mesh.block_slices()`). `annotate(f)` adds groups and attributes to the
+    open main file after the datasets exist; it runs on rank 0 (on every rank in the collective `mpio` branch,
+    which needs identical values everywhere). `block_path` is this rank's block file for the virtual-dataset
+    branch; its parent must exist on every rank. Ends with a barrier: on return the main file is complete.
+    """
+    path, block_path = Path(path), Path(block_path)
+    global_shape = tuple(mesh.global_shape)
+    if comm.size == 1:
+        with h5py.File(path, "w") as f:
+            for name, a in arrays.items():
+                f.create_dataset(name, data=a)
+            annotate(f)
+    elif h5py.get_config().mpi:
+        with h5py.File(path, "w", driver="mpio", comm=comm.mpi) as f:
+            for name, a in arrays.items():
+                dset = f.create_dataset(name, shape=global_shape, dtype=a.dtype)
+                with dset.collective:
+                    dset[mesh.block_slices()] = a
+            annotate(f)
+    else:
+        with h5py.File(block_path, "w") as f:
+            for name, a in arrays.items():
+                f.create_dataset(name, data=a)
+        blocks = comm.gather((Path(os.path.relpath(block_path, path.parent)).as_posix(), mesh.block_slices()))
+        comm.barrier()
+        if comm.is_root:
+            with h5py.File(path, "w") as f:
+                for name, a in arrays.items():
+                    layout = h5py.VirtualLayout(shape=global_shape, dtype=a.dtype)
+                    for source, slices in blocks:
+                        shape = tuple(s.stop - s.start for s in slices)
+                        layout[slices] = h5py.VirtualSource(source, name, shape=shape, dtype=a.dtype)
+                    # a missing block file then reads as NaN rather than as plausible zeros
+                    f.create_virtual_dataset(name, layout, fillvalue=np.nan if a.dtype.kind in "fc" else None)
+                annotate(f)
+    comm.barrier()
 
 
-def write_global_file(path, iteration_attrs, records, layouts, block_files, deck_text, version, data_path):
-    """The main file: every (record, component) as a dataset (one rank) or a virtual dataset over the blocks.
+def iteration_group(f):
+    """The single iteration group `/data/<n>` of a file-based openPMD file, and n."""
+    (key,) = f["data"].keys()
+    return f["data"][key], int(key)
 
-    `records` maps record name -> {component (None for a scalar record): (unit_dimension, unit_si, dtype,
-    data)}; `layouts[r]` and `block_files[r]` describe rank r's block (`block_files` None: write `data`)."""
-    path = Path(path)
-    ndim = len(layouts[0].global_shape)
 
-    def dataset(parent, dname, inner, dtype, data):
-        if block_files is None:
-            return parent.create_dataset(dname, data=data)
-        vl = h5py.VirtualLayout(shape=layouts[0].global_shape, dtype=dtype)
-        for lay, bf in zip(layouts, block_files):
-            vl[lay.slices()] = h5py.VirtualSource(Path(bf).relative_to(path.parent).as_posix(), inner,
-                                                  shape=lay.shape)
-        return parent.create_virtual_dataset(dname, vl, fillvalue=np.nan)
+def read_mesh_block(path, name, slices=()):
+    """Read `slices` (a tuple of slices; () = all) of mesh record `name` ('rho' or 'E/x') from an openPMD file.
 
-    with h5py.File(path, "w") as f:
-        write_root_attributes(f, deck_text, version)
-        it = f.require_group(data_path)
-        for key, value in iteration_attrs.items():
-            it.attrs[key] = value
-        meshes = it.require_group("meshes")
-        for name, comps in records.items():
-            if None in comps:
-                unit_dimension, unit_si, dtype, data = comps[None]
-                dset = dataset(meshes, name, name, dtype, data)
-                write_mesh_attributes(dset, layouts[0], unit_dimension)
-                write_component_attributes(dset, ndim, unit_si)
-                continue
-            group = meshes.require_group(name)
-            write_mesh_attributes(group, layouts[0], next(iter(comps.values()))[0])
-            for comp, (_, unit_si, dtype, data) in comps.items():
-                write_component_attributes(dataset(group, comp, f"{name}/{comp}", dtype, data), ndim, unit_si)
+    Reading a hyperslab of a virtual dataset touches only the block files that overlap it.
+    """
+    with h5py.File(path, "r") as f:
+        group, _ = iteration_group(f)
+        return group["meshes"][name][tuple(slices)]
 
 
 class MeshWriter:
-    """Writes openPMD mesh iterations of one run (plus XDMF sidecars) into `directory`."""
+    """Writes openPMD mesh iterations of one distributed mesh, with XDMF sidecars for ParaView/VisIt.
 
-    def __init__(self, directory, mesh, comm, deck_text, software_version, basename="data"):
-        self.dir, self.mesh, self.comm = Path(directory), mesh, comm
-        self.deck_text, self.version, self.basename = deck_text, software_version, basename
-        self.layout = Layout.of(mesh)
+    `grid_unit_si` (metres per length unit) and `time_unit_si` (seconds per time unit) carry the family's
+    normalisation into the files.
+    """
 
-    def filename(self, iteration):
-        return self.dir / f"{self.basename}_{iteration:08d}.h5"
-
-    def write(self, iteration, time, dt, records):
-        """Write `records` (name -> Record or {component: Record}) as iteration `iteration` at `time`."""
-        comm, path = self.comm, self.filename(iteration)
-        attrs = {"time": np.float64(time), "dt": np.float64(dt), "timeUnitSI": np.float64(1.0)}
-        flat = {name: {c: rec for c, rec in components(v).items()} for name, v in records.items()}
-        if comm.size == 1:
-            meta = {n: {c: (r.unit_dimension, r.unit_si, r.array.dtype, r.array) for c, r in comps.items()}
-                    for n, comps in flat.items()}
-            write_global_file(path, attrs, meta, [self.layout], None, self.deck_text, self.version,
-                              f"/data/{iteration}")
-        else:
-            blocks = self.dir / "blocks"
-            if comm.is_root:
-                blocks.mkdir(parents=True, exist_ok=True)
-            comm.barrier()
-            mine = blocks / f"{self.basename}_{iteration:08d}_r{comm.rank:05d}.h5"
-            write_blocks(mine, {(n if c is None else f"{n}/{c}"): r.array for n, comps in flat.items()
-                                for c, r in comps.items()})
-            layouts = comm.gather(self.layout)
-            comm.barrier()
-            if comm.is_root:
-                meta = {n: {c: (r.unit_dimension, r.unit_si, r.array.dtype, None) for c, r in comps.items()}
-                        for n, comps in flat.items()}
-                files = [blocks / f"{self.basename}_{iteration:08d}_r{r:05d}.h5" for r in range(comm.size)]
-                write_global_file(path, attrs, meta, layouts, files, self.deck_text, self.version,
-                                  f"/data/{iteration}")
+    def __init__(self, directory, mesh, comm, deck_text: str, software_version: str, basename="data",
+                 grid_unit_si=1.0, time_unit_si=1.0):
+        self.directory = Path(directory)
+        self.mesh, self.comm = mesh, comm
+        self.deck_text, self.software_version, self.basename = deck_text, software_version, basename
+        self.grid_unit_si, self.time_unit_si = grid_unit_si, time_unit_si
         if comm.is_root:
-            from .xdmf import write_xdmf
-
-            write_xdmf(self.dir, self.basename, iteration, time, flat, self.layout)
+            self.directory.mkdir(parents=True, exist_ok=True)
+            if comm.size > 1:
+                (self.directory / "blocks").mkdir(exist_ok=True)
         comm.barrier()
+
+    def path(self, iteration):
+        return self.directory / FILE_FORMAT.format(basename=self.basename, iteration=iteration)
+
+    def write(self, iteration: int, time: float, dt: float, records: dict):
+        """Write one iteration collectively and return its path.
+
+        `records` maps a record name to a `Record` or, for a vector record, to {'x': Record, 'y': ..., ...}.
+        """
+        mesh = self.mesh
+        base = f"/data/{iteration}/meshes"
+        arrays, units = {}, {}
+        for name, rec in records.items():
+            components = rec if isinstance(rec, dict) else {None: rec}
+            bad = [n for n in (name, *components) if n is not None and not _NAME.match(n)]
+            if bad:
+                raise ValueError(f"record {name!r}: openPMD names are letters, digits and '_' only, got {bad}")
+            dims = {tuple(c.unit_dimension) for c in components.values()}
+            if len(dims) != 1:
+                raise ValueError(f"record {name!r}: components must share one unit_dimension, got {sorted(dims)}")
+            for comp, c in components.items():
+                if c.array.shape != mesh.local_shape[: mesh.ndim]:
+                    raise ValueError(f"record {name!r}: block shape {c.array.shape} is not the owned block "
+                                     f"{mesh.local_shape[: mesh.ndim]}")
+                key = f"{base}/{name}" if comp is None else f"{base}/{name}/{comp}"
+                arrays[key] = np.ascontiguousarray(c.array)
+                units[key] = c.unit_si
+        date = self.comm.bcast(openpmd_date() if self.comm.is_root else None)
+
+        def annotate(f):
+            write_root_attrs(f, self.basename, self.software_version, self.deck_text, date)
+            write_iteration_attrs(f, iteration, time, dt, self.time_unit_si)
+            for name, rec in records.items():
+                first = next(iter(rec.values())) if isinstance(rec, dict) else rec
+                write_mesh_attrs(f[f"{base}/{name}"], mesh, first.unit_dimension, self.grid_unit_si)
+            for key, unit_si in units.items():
+                write_component_attrs(f[key], mesh.ndim, unit_si)
+
+        path = self.path(iteration)
+        block = self.directory / "blocks" / f"{path.stem}_r{self.comm.rank:05d}.h5"
+        write_global(path, block, self.comm, mesh, arrays, annotate)
+        if self.comm.is_root:
+            datasets = [(key[len(base) + 1:].replace("/", "_"), key, a.dtype) for key, a in arrays.items()]
+            xdmf.write_iteration(self.directory, path.name, iteration, time, mesh, datasets)
+            xdmf.write_series(self.directory, self.basename)
         return path

@@ -1,9 +1,11 @@
 """`OUTDIR/diags/scalars.h5`: the scalar diagnostics as a time series, appended while the run goes on.
 
-One resizable 1-D float64 dataset per diagnostic plus `step` (int64) and `time`, all of the same length. The
-file is opened, appended and closed on every call (rank 0 only), so it can be read at any time during the
-run. A diagnostic that first appears later is padded with NaN for the earlier rows. A restarted run keeps the
-file and drops the rows after its restart step, so the series continues without duplicates.
+Layout: one resizable 1-D float64 dataset per diagnostic plus `step` (int64) and `time` (float64, the run's
+time unit), all of the same length, one row per `append`; root attribute `hpcsim_deck` holds the resolved deck.
+The file is opened, appended and closed on every call (rank 0 only), so it can be read at any time during the
+run. A diagnostic that first appears later is NaN in the earlier rows, and one missing from a call is NaN in
+that row. A restarted run (`restart_step` given) keeps the file and drops the rows with step > restart_step, so
+the series continues without duplicates.
 """
 from pathlib import Path
 
@@ -12,34 +14,44 @@ import numpy as np
 
 from .openpmd import ascii_attr
 
+RESERVED = ("step", "time")
+_CHUNK = (1024,)
+
 
 class ScalarLog:
+    """Appends rows of scalar diagnostics to one HDF5 file; a no-op on every rank but 0."""
+
     def __init__(self, path, comm, deck_text, restart_step=None):
         self.path, self.active = Path(path), comm.is_root
         if not self.active:
             return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         if restart_step is not None and self.path.exists():
             with h5py.File(self.path, "a") as f:
-                keep = int(np.searchsorted(f["step"][...], restart_step, side="right"))
+                steps = f["step"][...]
+                keep = int(np.argmax(steps > restart_step)) if (steps > restart_step).any() else steps.size
                 for name in f:
                     f[name].resize((keep,))
                 f.attrs["hpcsim_deck"] = ascii_attr(deck_text)
             return
         with h5py.File(self.path, "w") as f:
             f.attrs["hpcsim_deck"] = ascii_attr(deck_text)
-            f.create_dataset("step", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(1024,))
-            f.create_dataset("time", shape=(0,), maxshape=(None,), dtype=np.float64, chunks=(1024,))
+            f.create_dataset("step", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=_CHUNK)
+            f.create_dataset("time", shape=(0,), maxshape=(None,), dtype=np.float64, chunks=_CHUNK)
 
     def append(self, step, time, values):
-        """Append one row: `values` maps diagnostic name -> float."""
+        """Append one row: `values` maps diagnostic name -> float (names other than 'step' and 'time')."""
         if not self.active:
             return
+        clash = [name for name in values if name in RESERVED]
+        if clash:
+            raise ValueError(f"scalar diagnostics may not be called {clash}: those columns are reserved")
+        row = {"step": step, "time": time, **values}
         with h5py.File(self.path, "a") as f:
             rows = f["step"].shape[0]
-            row = {"step": step, "time": time, **values}
-            for name in set(f) | set(row):
+            for name in row:
                 if name not in f:
-                    f.create_dataset(name, data=np.full(rows, np.nan), maxshape=(None,), chunks=(1024,))
-                dset = f[name]
+                    f.create_dataset(name, data=np.full(rows, np.nan), maxshape=(None,), chunks=_CHUNK)
+            for name, dset in f.items():
                 dset.resize((rows + 1,))
                 dset[rows] = row.get(name, np.nan)
