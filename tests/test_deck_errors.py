@@ -40,6 +40,8 @@ CASES = [
     ("two families", GOOD_POISSON + "[diffusion]\nD = 1.0\n", [], "several solver sections (poisson, diffusion)"),
     ("missing required", "[poisson]\n[mesh]\nbc = 'periodic'\n", [], "mesh.shape: is required"),
     ("length mismatch", GOOD_POISSON + "", ["--set", "mesh.length=[1.0]"], "mesh.length: has 1 entries but"),
+    ("length and spacing", GOOD_POISSON, ["--set", "mesh.spacing=[0.1, 0.1]", "--set", "mesh.length=[1.0, 1.0]"],
+     "mesh.spacing: give mesh.length or mesh.spacing, not both"),
     ("unknown bc kind", GOOD_POISSON.replace('"dirichlet"', '["dirichlet", "robin"]'), [],
      "mesh.bc: axis 1: unknown boundary kind 'robin'"),
     ("half periodic", GOOD_POISSON.replace('"dirichlet"', '[["periodic", "dirichlet"], "neumann"]'), [],
@@ -115,3 +117,12 @@ def test_check_reports_decomposition(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["check", str(deck), "--np", "2048"])   # more ranks than cells
     assert exit_info.value.code == 2
+
+
+def test_spacing_sets_the_length(tmp_path, capsys):
+    deck = tmp_path / "deck.toml"
+    deck.write_text(GOOD_POISSON)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", str(deck), "--set", "mesh.spacing=[0.25, 0.5]", "--resolved"])
+    assert exit_info.value.code == 0
+    assert "length = [\n    2.0,\n    4.0,\n]" in capsys.readouterr().out

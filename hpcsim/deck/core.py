@@ -45,6 +45,8 @@ MESH = Section("mesh", "Cell-centred structured mesh, decomposed into Cartesian 
     Key("shape", "ints", doc="Cells per axis; 1, 2 or 3 entries set the dimensionality.", minimum=1, length=(1, 3)),
     Key("length", "floats", None, "Domain length per axis (default 1 per axis).", minimum=0.0,
         exclusive_minimum=True, length=(1, 3)),
+    Key("spacing", "floats", None, "Cell size per axis, instead of length (length = shape x spacing).",
+        minimum=0.0, exclusive_minimum=True, length=(1, 3)),
     Key("bc", "any", "periodic", "Boundary kind for all faces, or one per axis, or [low, high] pairs per axis: "
         "periodic, dirichlet, neumann.", check=_boundary_shape),
     Key("process_grid", "ints", None, "MPI ranks per axis (0 entries are chosen automatically).", minimum=0,
@@ -66,6 +68,12 @@ def check_core(deck):
     """Cross-key checks of the shared sections; fills mesh.length and normalises mesh.bc."""
     mesh = deck["mesh"]
     ndim = len(mesh["shape"])
+    if "spacing" in mesh:
+        if "length" in mesh:
+            raise InputError("give mesh.length or mesh.spacing, not both", "mesh.spacing")
+        if len(mesh["spacing"]) != ndim:
+            raise InputError(f"has {len(mesh['spacing'])} entries but mesh.shape has {ndim}", "mesh.spacing")
+        mesh["length"] = [n * h for n, h in zip(mesh["shape"], mesh.pop("spacing"))]
     length = mesh.setdefault("length", [1.0] * ndim)
     if len(length) != ndim:
         raise InputError(f"has {len(length)} entries but mesh.shape has {ndim}", "mesh.length")
