@@ -17,9 +17,9 @@ from ..errors import InputError, NumericalError
 from ..io import Record
 from ..mesh import Mesh
 from .config import SOLVER, make_solver
-from .manufactured import Eigenmode, check_modes
+from .manufactured import Eigenmode
 from .operators import ShiftedLaplacian
-from .problem import check_face_values, check_vector, gaussian
+from .problem import check_profile, gaussian, profile_keys
 
 TIME_DEPENDENT = True
 GHOST = 1
@@ -31,27 +31,15 @@ SECTIONS = [
         Key("scheme", "str", "crank_nicolson", "Time integrator.", choices=tuple(THETA)),
         Key("source", "float", 0.0, "Uniform source s."),
         Key("initial", "str", "mode", "Initial condition.", choices=("mode", "gaussian", "uniform")),
-        Key("amplitude", "float", 1.0, "Amplitude of the initial condition."),
-        Key("modes", "ints", None, "Mode number per axis of the initial eigenfunction (default 1).",
-            minimum=1, length=(1, 3)),
-        Key("center", "floats", None, "Centre of the gaussian initial condition (default: domain centre).",
-            length=(1, 3)),
-        Key("width", "float", 0.1, "Standard deviation of the gaussian initial condition.", minimum=0.0,
-            exclusive_minimum=True),
-        Key("bc_value", "any", None, "Per axis [low, high] Dirichlet value or outward normal derivative "
-            "(Neumann) on the faces (default 0)."),
+        *profile_keys("initial condition"),
     ]),
     SOLVER,
 ]
 
 
 def check(deck):
+    check_profile(deck, "diffusion")
     d, mesh = deck["diffusion"], deck["mesh"]
-    ndim = len(mesh["shape"])
-    d["modes"] = check_vector(d.get("modes"), deck, "diffusion.modes", [1, 1, 1])
-    check_modes(d["modes"], ndim, "diffusion.modes")
-    d["center"] = check_vector(d.get("center"), deck, "diffusion.center", [0.5 * L for L in mesh["length"]])
-    d["bc_value"] = check_face_values(d.get("bc_value"), deck, "diffusion.bc_value")
     if d["scheme"] == "forward_euler":
         number = deck["run"]["dt"] * d["D"] * sum(2.0 * (n / L) ** 2 for n, L in zip(mesh["shape"], mesh["length"]))
         if number > 1.0:

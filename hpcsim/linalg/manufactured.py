@@ -41,10 +41,3 @@ class Eigenmode:
         for a, (_, phi) in enumerate(self.axes):
             out = out * phi(coords[a] - self.mesh.origin[a])
         return out
-
-
-def check_modes(modes, ndim, key):
-    from ..errors import InputError
-
-    if len(modes) != ndim:
-        raise InputError(f"needs one mode number per axis ({ndim}), got {len(modes)}", key)

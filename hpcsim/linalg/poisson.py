@@ -16,9 +16,9 @@ from ..errors import InputError, NumericalError
 from ..io import Record
 from ..mesh import Mesh
 from .config import SOLVER, make_solver
-from .manufactured import Eigenmode, check_modes
+from .manufactured import Eigenmode
 from .operators import ShiftedLaplacian
-from .problem import check_face_values, check_vector, gaussian
+from .problem import check_profile, gaussian, profile_keys
 
 TIME_DEPENDENT = False
 GHOST = 1
@@ -28,26 +28,15 @@ SECTIONS = [
         Key("alpha", "float", 0.0, "Shift alpha >= 0 (0: Poisson; > 0: screened Poisson / Helmholtz).", minimum=0.0),
         Key("beta", "float", 1.0, "Diffusion coefficient beta > 0.", minimum=0.0, exclusive_minimum=True),
         Key("source", "str", "manufactured", "Right-hand side f.", choices=("manufactured", "gaussian")),
-        Key("modes", "ints", None, "Mode number per axis of the manufactured eigenfunction (default 1).",
-            minimum=1, length=(1, 3)),
-        Key("amplitude", "float", 1.0, "Amplitude of the source."),
-        Key("center", "floats", None, "Centre of the gaussian source (default: domain centre).", length=(1, 3)),
-        Key("width", "float", 0.1, "Standard deviation of the gaussian source.", minimum=0.0,
-            exclusive_minimum=True),
-        Key("bc_value", "any", None, "Per axis [low, high] Dirichlet value or outward normal derivative "
-            "(Neumann) on the faces (default 0)."),
+        *profile_keys("source"),
     ]),
     SOLVER,
 ]
 
 
 def check(deck):
-    p, ndim = deck["poisson"], len(deck["mesh"]["shape"])
-    p["modes"] = check_vector(p.get("modes"), deck, "poisson.modes", [1, 1, 1])
-    check_modes(p["modes"], ndim, "poisson.modes")
-    centre = [0.5 * L for L in deck["mesh"]["length"]]
-    p["center"] = check_vector(p.get("center"), deck, "poisson.center", centre)
-    p["bc_value"] = check_face_values(p.get("bc_value"), deck, "poisson.bc_value")
+    check_profile(deck, "poisson")
+    p = deck["poisson"]
     if p["source"] == "manufactured" and any(any(pair) for pair in p["bc_value"]):
         raise InputError("the manufactured source has homogeneous boundary values: remove bc_value or use "
                          "source = 'gaussian'", "poisson.bc_value")

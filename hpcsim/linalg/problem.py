@@ -3,7 +3,33 @@ import math
 
 import numpy as np
 
+from ..deck.schema import Key
 from ..errors import InputError
+
+
+def profile_keys(what):
+    """The keys that shape a field (`what`: "source" or "initial condition"): amplitude, eigenmode numbers,
+    gaussian centre and width, and the face values."""
+    return [
+        Key("amplitude", "float", 1.0, f"Amplitude of the {what}."),
+        Key("modes", "ints", None, "Mode number per axis of the Laplacian eigenfunction (default 1).", minimum=1,
+            length=(1, 3)),
+        Key("center", "floats", None, f"Centre of the gaussian {what} (default: domain centre).", length=(1, 3)),
+        Key("width", "float", 0.1, f"Standard deviation of the gaussian {what}.", minimum=0.0,
+            exclusive_minimum=True),
+        Key("bc_value", "any", None, "Per axis [low, high] Dirichlet value or outward normal derivative "
+            "(Neumann) on the faces (default 0)."),
+    ]
+
+
+def check_profile(deck, section):
+    """Resolve modes, center and bc_value of a section built with `profile_keys`."""
+    p, ndim = deck[section], len(deck["mesh"]["shape"])
+    p["modes"] = check_vector(p.get("modes"), deck, f"{section}.modes", [1, 1, 1])
+    if len(p["modes"]) != ndim:
+        raise InputError(f"needs one mode number per axis ({ndim}), got {len(p['modes'])}", f"{section}.modes")
+    p["center"] = check_vector(p.get("center"), deck, f"{section}.center", [0.5 * L for L in deck["mesh"]["length"]])
+    p["bc_value"] = check_face_values(p.get("bc_value"), deck, f"{section}.bc_value")
 
 
 def check_face_values(values, deck, key):
