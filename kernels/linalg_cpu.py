@@ -2,7 +2,8 @@
 
 Loops run over the owned cells `[g_a, g_a + n_a)` only and call the shared per-element bodies of
 `krylov_elements`. Reductions are deterministic for any thread count: the sum over each i-plane goes to
-`partial[i]` and the planes are summed serially. The operator is `A = alpha I - beta Lap`.
+`partial[i]` and the planes are summed serially by `sum_planes` (a `partial.sum()` inside a parallel function
+would itself become a threaded reduction). The operator is `A = alpha I - beta Lap`.
 """
 import numpy as np
 from numba import njit, prange
@@ -12,6 +13,16 @@ from . import stencil
 from .twice import compile_for
 
 _opts = dict(parallel=True, fastmath=False, cache=True)
+
+
+@njit(cache=True)
+def sum_planes(partial):
+    """Sum of the per-plane partial sums in plane order (serial: the same result for any thread count)."""
+    total = 0.0
+    for v in partial:
+        total += v
+    return total
+
 _cell = compile_for(njit(inline="always"), stencil.laplacian_at, stencil.shifted_laplacian_at, stencil.harmonic_mean,
                     stencil.div_a_grad_at, el.apply_at, el.apply_var_at,
                     el.residual_at, el.dot_at, el.cg_step_at, el.jacobi_at, el.xpby_at, el.add_at)
@@ -30,7 +41,7 @@ def apply_dot(u, out, g, n, o, w, alpha, beta):
             for k in range(g[2], g[2] + n[2]):
                 s += apply_cell(u, out, i, j, k, o[0], o[1], o[2], w[0], w[1], w[2], alpha, beta)
         partial[i - g[0]] = s
-    return partial.sum()
+    return sum_planes(partial)
 
 
 @njit(**_opts)
@@ -43,7 +54,7 @@ def apply_dot_var(u, a, out, g, n, o, w, alpha, beta):
             for k in range(g[2], g[2] + n[2]):
                 s += apply_var_cell(u, a, out, i, j, k, o[0], o[1], o[2], w[0], w[1], w[2], alpha, beta)
         partial[i - g[0]] = s
-    return partial.sum()
+    return sum_planes(partial)
 
 
 @njit(**_opts)
@@ -56,7 +67,7 @@ def residual(b, u, r, g, n, o, w, alpha, beta):
             for k in range(g[2], g[2] + n[2]):
                 s += residual_cell(b, u, r, i, j, k, o[0], o[1], o[2], w[0], w[1], w[2], alpha, beta)
         partial[i - g[0]] = s
-    return partial.sum()
+    return sum_planes(partial)
 
 
 @njit(**_opts)
@@ -69,7 +80,7 @@ def dot(a, b, g, n):
             for k in range(g[2], g[2] + n[2]):
                 s += dot_cell(a, b, i, j, k)
         partial[i - g[0]] = s
-    return partial.sum()
+    return sum_planes(partial)
 
 
 @njit(**_opts)
@@ -82,7 +93,7 @@ def cg_step(x, r, p, q, alpha, g, n):
             for k in range(g[2], g[2] + n[2]):
                 s += cg_step_cell(x, r, p, q, alpha, i, j, k)
         partial[i - g[0]] = s
-    return partial.sum()
+    return sum_planes(partial)
 
 
 @njit(**_opts)
@@ -95,7 +106,7 @@ def jacobi(r, inv_diag, z, g, n):
             for k in range(g[2], g[2] + n[2]):
                 s += jacobi_cell(r, inv_diag, z, i, j, k)
         partial[i - g[0]] = s
-    return partial.sum()
+    return sum_planes(partial)
 
 
 @njit(**_opts)

@@ -116,3 +116,24 @@ def test_cg_iteration_cap_reports_not_converged():
     mesh, op = make((64, 64), [("dirichlet", "dirichlet")] * 2)
     r = CG(op, rtol=1e-12, max_iterations=5).solve(random_block(mesh), mesh.zeros())
     assert not r.converged and r.iterations == 5 and r.residual > 1e-12
+
+
+def test_reductions_do_not_depend_on_the_thread_count(tmp_path):
+    """Per-plane partial sums added serially: CG gives bit-identical iterates with 1 and 2 numba threads."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "threads.py"
+    script.write_text(
+        "import numpy as np\n"
+        "from hpcsim.backend import CPUBackend\nfrom hpcsim.linalg.cg import CG\n"
+        "from hpcsim.linalg.operators import ShiftedLaplacian\nfrom hpcsim.mesh import Mesh\n"
+        "from hpcsim.parallel import Comm\n"
+        "m = Mesh.create(Comm(), (40, 30, 20), (1.0, 1.0, 1.0), 'dirichlet')\n"
+        "op = ShiftedLaplacian(m, 0.0, 1.0, CPUBackend())\n"
+        "b = m.zeros(); b[m.interior] = np.random.default_rng(0).standard_normal(m.local_shape)\n"
+        "x = m.zeros(); r = CG(op, rtol=1e-10).solve(b, x)\n"
+        "print(r.iterations, repr(float(np.sum(x * x))), repr(r.history[-1]))\n")
+    outs = [subprocess.run([sys.executable, script], capture_output=True, text=True, check=True,
+                           env={**__import__("os").environ, "NUMBA_NUM_THREADS": t}).stdout for t in ("1", "2")]
+    assert outs[0] == outs[1]

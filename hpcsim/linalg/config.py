@@ -1,10 +1,15 @@
 """The [solver] deck section and the factory that builds the configured solver for an operator."""
 from ..deck.schema import Key, Section
 from .cg import CG
+from .krylov import CG1, FlexibleCG, PipelinedCG
 from .preconditioners import PRECONDITIONERS, make_preconditioner
 
+METHODS = {"cg": CG, "cg1": CG1, "pipecg": PipelinedCG, "fcg": FlexibleCG}
+
 SOLVER = Section("solver", "Linear solver for the implicit solves (matrix-free, distributed).", [
-    Key("method", "str", "cg", "Krylov method: conjugate gradients.", choices=("cg",)),
+    Key("method", "str", "cg", "Krylov method: cg (conjugate gradients), cg1 (single-reduction, "
+        "Chronopoulos-Gear), pipecg (pipelined, Ghysels-Vanroose, Iallreduce overlapped with the operator), fcg "
+        "(flexible CG, for variable or nonlinear preconditioners).", choices=tuple(METHODS)),
     Key("preconditioner", "str", "none", "Preconditioner: none, Jacobi, Chebyshev polynomial, or a geometric "
         "multigrid V-cycle.", choices=tuple(PRECONDITIONERS)),
     Key("rtol", "float", 1e-8, "Stop when the true relative residual ||b - A x|| / ||b|| is below this.",
@@ -21,4 +26,4 @@ SOLVER = Section("solver", "Linear solver for the implicit solves (matrix-free, 
 def make_solver(operator, solver):
     """The solver of a resolved [solver] table for `operator`."""
     pc = make_preconditioner(solver["preconditioner"], operator, solver)
-    return CG(operator, solver["rtol"], solver["max_iterations"], pc)
+    return METHODS[solver["method"]](operator, solver["rtol"], solver["max_iterations"], pc)

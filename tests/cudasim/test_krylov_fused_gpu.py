@@ -1,0 +1,96 @@
+"""The numba.cuda fused kernels of the CG variants, run by the CUDA simulator on tiny blocks, against the CPU
+kernels compiled from the same per-element functions; then CG1, pipelined and flexible CG on the GPU kernels.
+These catch errors in the launch geometry, the multi-row block reductions and the 4-D stack indexing."""
+import os
+
+import numpy as np
+import pytest
+
+if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
+    pytest.skip("needs NUMBA_ENABLE_CUDASIM=1 set before numba is imported", allow_module_level=True)
+
+from hpcsim.backend import CPUBackend  # noqa: E402
+from hpcsim.kernels import krylov_fused_cpu, krylov_fused_gpu, linalg_gpu  # noqa: E402
+from hpcsim.linalg.krylov import CG1, FlexibleCG, PipelinedCG  # noqa: E402
+from hpcsim.linalg.operators import ShiftedLaplacian  # noqa: E402
+from hpcsim.linalg.preconditioners import make_preconditioner  # noqa: E402
+from hpcsim.mesh import Mesh  # noqa: E402
+from hpcsim.parallel import Comm  # noqa: E402
+
+
+class SimulatedGPU(CPUBackend):
+    """numpy arrays with the GPU kernels: what the CUDA simulator can execute."""
+
+    name = "gpu-simulator"
+
+    def kernels(self, family):
+        return {"linalg": linalg_gpu, "krylov_fused": krylov_fused_gpu}[family]
+
+
+# 9 and 60 cells (one partly filled block), 143 cells (two blocks, the second partly filled)
+CASES = [((9,), "dirichlet"), ((13, 11), ["neumann", "periodic"]), ((5, 4, 3), ["dirichlet", "periodic", "neumann"])]
+
+
+def _pairs(mesh, rng, count, stack=None):
+    """`count` random block arrays (or stacks), each as a (gpu, cpu) pair of equal copies."""
+    shape = mesh.array_shape if stack is None else (stack,) + mesh.array_shape
+    out = []
+    for _ in range(count):
+        a = rng.standard_normal(shape)
+        out.append((a, a.copy()))
+    return out
+
+
+@pytest.mark.parametrize("shape,bc", CASES)
+def test_each_fused_kernel_matches_cpu(shape, bc):
+    mesh = Mesh.create(Comm(), shape, [1.0] * len(shape), bc)
+    rng = np.random.default_rng(11)
+    g, n = mesh.ghosts, mesh.local_shape
+    gpu, cpu = krylov_fused_gpu, krylov_fused_cpu
+
+    vs = _pairs(mesh, rng, 10)
+    dg = gpu.pipelined_step(*(v[0] for v in vs), 0.37, -0.6, g, n)
+    dc = cpu.pipelined_step(*(v[1] for v in vs), 0.37, -0.6, g, n)
+    np.testing.assert_allclose(dg, dc, rtol=1e-13)
+    for vg, vc in vs:
+        np.testing.assert_array_equal(vg, vc)
+
+    vs = _pairs(mesh, rng, 7)
+    dg = gpu.pipelined_plain_step(*(v[0] for v in vs), 0.37, -0.6, g, n)
+    dc = cpu.pipelined_plain_step(*(v[1] for v in vs), 0.37, -0.6, g, n)
+    np.testing.assert_allclose(dg, dc, rtol=1e-13)
+    for vg, vc in vs:
+        np.testing.assert_array_equal(vg, vc)
+
+    for name, count in (("cg1_step", 6), ("cg1_plain_step", 5)):
+        vs = _pairs(mesh, rng, count)
+        rg = getattr(gpu, name)(*(v[0] for v in vs), 0.37, -0.6, g, n)
+        rc = getattr(cpu, name)(*(v[1] for v in vs), 0.37, -0.6, g, n)
+        assert rg == pytest.approx(rc, rel=1e-13)
+        for vg, vc in vs:
+            np.testing.assert_array_equal(vg, vc)
+
+    (z, _), (stack, _) = _pairs(mesh, rng, 1)[0], _pairs(mesh, rng, 1, stack=3)[0]
+    np.testing.assert_allclose(gpu.stack_dots(z, stack, g, n), cpu.stack_dots(z, stack, g, n), rtol=1e-13)
+    stack_c = stack.copy()
+    coef = (0.5, 0.0, -2.0)
+    assert gpu.direction(z, vs[0][0], stack, coef, 1, g, n) == pytest.approx(
+        cpu.direction(z, vs[0][0], stack_c, coef, 1, g, n), rel=1e-13)
+    np.testing.assert_array_equal(stack, stack_c)
+
+
+@pytest.mark.parametrize("method,preconditioner", [(CG1, "none"), (PipelinedCG, "jacobi"), (FlexibleCG, "jacobi")])
+def test_solvers_on_gpu_kernels_match_cpu(method, preconditioner):
+    mesh = Mesh.create(Comm(), (5,), [1.0], [["dirichlet", "neumann"]])     # at most 5 iterations: fast enough
+    b = mesh.zeros()
+    b[mesh.interior] = np.random.default_rng(3).standard_normal(mesh.local_shape)
+    results = []
+    for backend in (CPUBackend(), SimulatedGPU()):
+        x = mesh.zeros()
+        op = ShiftedLaplacian(mesh, 0.0, 1.0, backend)
+        res = method(op, rtol=1e-10, preconditioner=make_preconditioner(preconditioner, op)).solve(b.copy(), x)
+        assert res.converged
+        results.append((res, x))
+    (rc, xc), (rg, xg) = results
+    assert rc.iterations == rg.iterations
+    np.testing.assert_allclose(mesh.owned(xg), mesh.owned(xc), rtol=1e-8, atol=1e-10)
