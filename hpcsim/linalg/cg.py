@@ -31,31 +31,21 @@ class SolveResult:
     compatibility_defect: float = 0.0   # |mean(b)| sqrt(N) / ||b|| for singular operators, else 0
 
 
-class CG:
-    """Conjugate-gradient solver bound to an operator; work vectors are allocated once and reused."""
+class KrylovSolver:
+    """Shared frame: right-hand-side norm, singular projection, final true residual, history, divergence.
+    Subclasses implement `_iterate(b, x, bnorm) -> (iterations, true relative residual, history)`."""
+
+    name = "Krylov"
 
     def __init__(self, operator, rtol=1e-8, max_iterations=10000, preconditioner=None):
         """`preconditioner`: None (identity) or an object with `apply(r, z)` (see `preconditioners`)."""
-        self.op, self.rtol, self.max_iterations = operator, rtol, max_iterations
+        self.op, self.rtol, self.max_iterations, self.pc = operator, rtol, max_iterations, preconditioner
         self.mesh, self.k = operator.mesh, operator.kernels
-        xp = operator.xp
-        self.r, self.p, self.q = (self.mesh.zeros(xp) for _ in range(3))
-        self.pc = preconditioner
-        self.z = self.mesh.zeros(xp) if preconditioner is not None else self.r
+        self.fused = operator.backend.kernels("krylov_fused")
+        self.r = self._vector()
 
     def _global(self, local):
         return self.mesh.comm.allreduce(local)
-
-    def _precondition(self, rr_local):
-        """z = M^-1 r given the local r.r; returns the global (r.z, r.r) from one Allreduce."""
-        if self.pc is None:
-            rr = self._global(rr_local)
-            return rr, rr
-        rz_local = self.pc.apply(self.r, self.z)
-        if not getattr(self.pc, "fused_dot", False):
-            rz_local = self.k.dot(self.r, self.z, self.op.g, self.op.n)
-        rz, rr = self.mesh.comm.allreduce([rz_local, rr_local])
-        return float(rz), float(rr)
 
     def _remove_constant(self, v):
         """Subtract the global mean of v over the owned cells; returns the mean removed."""
@@ -83,48 +73,99 @@ class CG:
                 f"make the source integrate to zero")
         return defect
 
+    def _vector(self):
+        return self.mesh.zeros(self.op.xp)
+
+    def _require_symmetric(self):
+        if self.pc is not None and not getattr(self.pc, "symmetric", False):
+            raise InputError(f"{self.name} needs a fixed symmetric positive definite preconditioner; "
+                             f"use FlexibleCG for a variable or nonlinear one")
+
+    def _precondition(self, r, z, dot=False):
+        """z = M^-1 r (nothing to do without a preconditioner, where z is r); with `dot`, the local r.z."""
+        if self.pc is None:
+            return None
+        local = self.pc.apply(r, z)
+        if dot and not getattr(self.pc, "fused_dot", False):
+            local = self.k.dot(r, z, self.op.g, self.op.n)
+        return local
+
+    def _unpack(self, dots):
+        """(gamma, delta, r.r) from the reduced [r.u, delta, r.r], or [r.r, delta] without a preconditioner."""
+        return float(dots[0]), float(dots[1]), float(dots[0] if self.pc is None else dots[2])
+
+    def _true_residual(self, b, x, bnorm):
+        """r = b - A x; returns ||r|| / ||b||."""
+        return math.sqrt(self.op.residual(b, x, self.r)) / bnorm
+
+    def _record(self, history, rr, bnorm, iterations):
+        history.append(math.sqrt(rr) / bnorm)
+        if not history[-1] <= 1e12:         # also catches NaN
+            raise NumericalError(f"{self.name} diverged at iteration {iterations}: relative residual "
+                                 f"{history[-1]:g}")
+
+    def _breakdown(self, iterations, what, value):
+        return NumericalError(f"{self.name} breakdown at iteration {iterations}: {what} = {value:g} (operator or "
+                              f"preconditioner not positive definite, or a non-finite value)")
+
     def solve(self, b, x):
         """Solve A x = b in place (x holds the initial guess). b is left unchanged unless A is singular,
         in which case its constant part is removed. Returns a `SolveResult`."""
         start = time.perf_counter()
-        g, n, k = self.op.g, self.op.n, self.k
-        bnorm = math.sqrt(self._global(k.dot(b, b, g, n)))
+        g, n = self.op.g, self.op.n
+        bnorm = math.sqrt(self._global(self.k.dot(b, b, g, n)))
         defect = 0.0
         if self.op.singular and bnorm > 0.0:
             defect = self.project_compatible(b)
-            bnorm = math.sqrt(self._global(k.dot(b, b, g, n)))
+            bnorm = math.sqrt(self._global(self.k.dot(b, b, g, n)))
             self._remove_constant(x)
         if bnorm == 0.0:
             x[...] = 0.0
             return SolveResult(True, 0, 0.0, [], time.perf_counter() - start, defect)
+        iterations, true, history = self._iterate(b, x, bnorm)
+        if self.op.singular:
+            self._remove_constant(x)
+        return SolveResult(true <= self.rtol, iterations, true, history, time.perf_counter() - start, defect)
+
+
+class CG(KrylovSolver):
+    """Preconditioned conjugate gradients; work vectors are allocated once and reused."""
+
+    name = "CG"
+
+    def __init__(self, operator, rtol=1e-8, max_iterations=10000, preconditioner=None):
+        super().__init__(operator, rtol, max_iterations, preconditioner)
+        self.p, self.q = self._vector(), self._vector()
+        self.z = self._vector() if preconditioner is not None else self.r
+
+    def _reduce(self, rr_local):
+        """z = M^-1 r given the local r.r; returns the global (r.z, r.r) from one Allreduce."""
+        if self.pc is None:
+            rr = self._global(rr_local)
+            return rr, rr
+        rz, rr = self.mesh.comm.allreduce([self._precondition(self.r, self.z, dot=True), rr_local])
+        return float(rz), float(rr)
+
+    def _iterate(self, b, x, bnorm):
+        g, n, k = self.op.g, self.op.n, self.k
         self.op.residual(b, x, self.r)
-        rz, rr = self._precondition(k.dot(self.r, self.r, g, n))
+        rz, rr = self._reduce(k.dot(self.r, self.r, g, n))
         self.p[...] = self.z
         history = [math.sqrt(rr) / bnorm]
         iterations = 0
         while True:
-            if history[-1] <= self.rtol:
-                true = math.sqrt(self.op.residual(b, x, self.r)) / bnorm
+            if history[-1] <= self.rtol or iterations >= self.max_iterations:
+                true = self._true_residual(b, x, bnorm)
                 if true <= self.rtol or iterations >= self.max_iterations:
-                    break
+                    return iterations, true, history
                 # residual replacement: restart the recurrence from the true residual
-                rz, rr = self._precondition(k.dot(self.r, self.r, g, n))
+                rz, rr = self._reduce(k.dot(self.r, self.r, g, n))
                 self.p[...] = self.z
-            if iterations >= self.max_iterations:
-                true = math.sqrt(self.op.residual(b, x, self.r)) / bnorm
-                break
             pap = self.op.apply_dot(self.p, self.q)
             if not pap > 0.0:
-                raise NumericalError(f"CG breakdown at iteration {iterations}: p.Ap = {pap:g} (operator not "
-                                     f"positive definite, or a non-finite value)")
-            a = rz / pap
-            rz_new, rr = self._precondition(k.cg_step(x, self.r, self.p, self.q, a, g, n))
+                raise self._breakdown(iterations, "p.Ap", pap)
+            rz_new, rr = self._reduce(k.cg_step(x, self.r, self.p, self.q, rz / pap, g, n))
             iterations += 1
-            history.append(math.sqrt(rr) / bnorm)
-            if not math.isfinite(history[-1]) or history[-1] > 1e12:
-                raise NumericalError(f"CG diverged at iteration {iterations}: relative residual {history[-1]:g}")
+            self._record(history, rr, bnorm, iterations)
             k.xpby(self.z, self.p, rz_new / rz, g, n)
             rz = rz_new
-        if self.op.singular:
-            self._remove_constant(x)
-        return SolveResult(true <= self.rtol, iterations, true, history, time.perf_counter() - start, defect)

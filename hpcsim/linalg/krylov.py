@@ -7,89 +7,15 @@
 All three, like `CG`, stop on and report the true relative residual ||b - A x|| / ||b||: when the recurrence
 says converged (or the iteration cap is reached) it is recomputed from x, and if it is not below rtol the
 recurrence vectors are rebuilt from x (residual replacement) and the iteration goes on. `history` holds the
-recurrence residual, one entry per iteration plus the initial one. Singular operators are handled by CG's
-`project_compatible`, reused as is. In exact arithmetic CG, CG1 and PipelinedCG produce the same iterates.
+recurrence residual, one entry per iteration plus the initial one. The frame they share with CG (norms,
+singular operators, the final true residual, breakdown and divergence checks) is `cg.KrylovSolver`. In exact
+arithmetic CG, CG1 and PipelinedCG produce the same iterates.
 """
-import math
-import time
 
 import numpy as np
 
-from ..errors import InputError, NumericalError
-from .cg import CG, SolveResult
-
-
-class KrylovSolver:
-    """Shared frame: right-hand-side norm, singular projection, final true residual, history, divergence.
-    Subclasses implement `_iterate(b, x, bnorm) -> (iterations, true relative residual, history)`."""
-
-    name = "Krylov"
-    # CG's reductions and singular-operator handling, reused as they are
-    _global = CG._global
-    _remove_constant = CG._remove_constant
-    _ones = CG._ones
-    project_compatible = CG.project_compatible
-
-    def __init__(self, operator, rtol=1e-8, max_iterations=10000, preconditioner=None):
-        """`preconditioner`: None (identity) or an object with `apply(r, z)` (see `preconditioners`)."""
-        self.op, self.rtol, self.max_iterations, self.pc = operator, rtol, max_iterations, preconditioner
-        self.mesh, self.k = operator.mesh, operator.kernels
-        self.fused = operator.backend.kernels("krylov_fused")
-        self.r = self._vector()
-
-    def _vector(self):
-        return self.mesh.zeros(self.op.xp)
-
-    def _require_symmetric(self):
-        if self.pc is not None and not getattr(self.pc, "symmetric", False):
-            raise InputError(f"{self.name} needs a fixed symmetric positive definite preconditioner; "
-                             f"use FlexibleCG for a variable or nonlinear one")
-
-    def _precondition(self, r, z, dot=False):
-        """z = M^-1 r (nothing to do without a preconditioner, where z is r); with `dot`, the local r.z."""
-        if self.pc is None:
-            return None
-        local = self.pc.apply(r, z)
-        if dot and not getattr(self.pc, "fused_dot", False):
-            local = self.k.dot(r, z, self.op.g, self.op.n)
-        return local
-
-    def _unpack(self, dots):
-        """(gamma, delta, r.r) from the reduced [r.u, delta, r.r], or [r.r, delta] without a preconditioner."""
-        return float(dots[0]), float(dots[1]), float(dots[0] if self.pc is None else dots[2])
-
-    def _true_residual(self, b, x, bnorm):
-        """r = b - A x; returns ||r|| / ||b||."""
-        return math.sqrt(self.op.residual(b, x, self.r)) / bnorm
-
-    def _record(self, history, rr, bnorm, iterations):
-        history.append(math.sqrt(rr) / bnorm)
-        if not history[-1] <= 1e12:         # also catches NaN
-            raise NumericalError(f"{self.name} diverged at iteration {iterations}: relative residual "
-                                 f"{history[-1]:g}")
-
-    def _breakdown(self, iterations, what, value):
-        return NumericalError(f"{self.name} breakdown at iteration {iterations}: {what} = {value:g} (operator or "
-                              f"preconditioner not positive definite, or a non-finite value)")
-
-    def solve(self, b, x):
-        """Solve A x = b in place (x holds the initial guess). b is left unchanged unless A is singular,
-        in which case its constant part is removed. Returns a `SolveResult`."""
-        start = time.perf_counter()
-        g, n = self.op.g, self.op.n
-        bnorm = math.sqrt(self._global(self.k.dot(b, b, g, n)))
-        defect = 0.0
-        if self.op.singular and bnorm > 0.0:
-            defect = self.project_compatible(b)
-            bnorm = math.sqrt(self._global(self.k.dot(b, b, g, n)))
-            self._remove_constant(x)
-        if bnorm == 0.0:
-            x[...] = 0.0
-            return SolveResult(True, 0, 0.0, [], time.perf_counter() - start, defect)
-        iterations, true, history = self._iterate(b, x, bnorm)
-        if self.op.singular:
-            self._remove_constant(x)
-        return SolveResult(true <= self.rtol, iterations, true, history, time.perf_counter() - start, defect)
+from ..errors import InputError
+from .cg import KrylovSolver
 
 
 class CG1(KrylovSolver):
