@@ -1,0 +1,30 @@
+"""The numba.cuda Yee updates under the CUDA simulator against the CPU kernels (same per-cell bodies)."""
+import os
+
+import numpy as np
+import pytest
+
+if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
+    pytest.skip("needs NUMBA_ENABLE_CUDASIM=1 set before numba is imported", allow_module_level=True)
+
+from hpcsim.kernels import yee_cpu, yee_gpu  # noqa: E402
+from hpcsim.mesh import Mesh  # noqa: E402
+from hpcsim.parallel import Comm  # noqa: E402
+
+
+@pytest.mark.parametrize("shape", [(9,), (6, 5), (4, 3, 5)])
+def test_faraday_and_ampere_match_cpu(shape):
+    mesh = Mesh.create(Comm(), shape, [1.0] * len(shape), "periodic")
+    rng = np.random.default_rng(31)
+    fields = [rng.standard_normal(mesh.array_shape) for _ in range(9)]
+    for f in fields:
+        mesh.fill_ghosts(f)
+    g, n = mesh.ghosts, mesh.local_shape
+    o = tuple(1 if a < mesh.ndim else 0 for a in range(3))
+    d = tuple(1.0 / h for h in mesh.spacing) + (0.0,) * (3 - mesh.ndim)
+    cpu, gpu = [f.copy() for f in fields], [f.copy() for f in fields]
+    for k, (e, b, j) in ((yee_cpu, (cpu[0:3], cpu[3:6], cpu[6:9])), (yee_gpu, (gpu[0:3], gpu[3:6], gpu[6:9]))):
+        k.faraday(tuple(e), tuple(b), 0.3, g, n, o, d)
+        k.ampere(tuple(e), tuple(b), tuple(j), 0.3, g, n, o, d)
+    for a, b in zip(cpu, gpu):
+        np.testing.assert_allclose(b, a, rtol=1e-14, atol=1e-14)
