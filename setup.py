@@ -4,7 +4,7 @@
 `postprocess/` as its own light top-level package (numpy, h5py, matplotlib; no MPI, no numba), so that it
 runs on a laptop against files copied off the cluster.
 """
-from setuptools import setup
+from setuptools import find_packages, setup
 
 VERSION = "0.1.0"
 
@@ -15,10 +15,7 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
-    packages=[
-        "hpcsim", "hpcsim.deck", "hpcsim.parallel", "hpcsim.backend", "hpcsim.io", "hpcsim.runtime",
-        "hpcsim.linalg", "hpcsim.kernels", "postprocess",
-    ],
+    packages=find_packages(include=["hpcsim", "hpcsim.*", "postprocess"]) + ["hpcsim.kernels"],
     package_dir={"hpcsim.kernels": "kernels"},
     package_data={"hpcsim": ["templates/*.sh"]},
     install_requires=[
