@@ -156,6 +156,12 @@ class Mesh:
                     kind = "neumann" if even else self.boundaries[axis][side]
                     self._fill_face(u, axis, side, kind, value)
 
+    def sum_ghosts(self, u):
+        """Add deposits that landed in ghost cells into the cells that own them (periodic axes, or the
+        neighbouring blocks), axis by axis; the ghosts end zero. Physical (non-periodic) faces keep theirs."""
+        for axis in range(self.ndim):
+            self.halo.accumulate_axis(u, axis)
+
     def _fill_face(self, u, axis, side, kind, value):
         g, n, h = self.ghosts[axis], self.local_shape[axis], self.spacing[axis]
         for layer in range(g):

@@ -7,10 +7,14 @@ functions already compiled point at their compiled versions, so the same source 
 import types
 
 
-def compile_for(decorator, *functions):
-    """Compile `functions` (callees before callers) with `decorator`; returns a namespace of the results."""
-    compiled = {}
+def compile_for(decorator, *functions, replace=None):
+    """Compile `functions` (callees before callers) with `decorator`; returns a namespace of the results.
+    `replace` maps a function name to a target-specific version used instead (e.g. an atomic add on the GPU
+    for the CPU's plain +=); it must already be compiled for the target."""
+    compiled = dict(replace or {})
     for func in functions:
+        if func.__name__ in compiled:
+            continue
         scope = dict(func.__globals__)
         scope.update(compiled)
         clone = types.FunctionType(func.__code__, scope, func.__name__, func.__defaults__, func.__closure__)

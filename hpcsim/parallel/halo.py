@@ -61,6 +61,41 @@ class HaloExchange:
         for recv, buf in received:
             u[recv] = buf if isinstance(u, np.ndarray) or self.cuda_aware else _to_device(u, buf)
 
+    def accumulate_axis(self, u, axis):
+        """The reverse of `exchange_axis`, for deposited quantities: add each ghost slab into the owned cells
+        it overlaps on the neighbouring block (or, on a periodic axis owned alone, on the other side of this
+        block), then zero the ghosts. Slabs span the full extent of the other axes, so accumulating axis 0,
+        then 1, then 2 also carries corner contributions home."""
+        g = self.ghosts[axis]
+        if g == 0:
+            return
+        n = u.shape[axis] - 2 * g
+        low, high = self.topology.neighbours[axis]
+        ghost_low, ghost_high = _slab(axis, 0, g), _slab(axis, n + g, n + 2 * g)
+        owned_low, owned_high = _slab(axis, g, 2 * g), _slab(axis, n, n + g)
+        me = self.topology.rank
+        if low == me and high == me:
+            u[owned_high] += u[ghost_low]
+            u[owned_low] += u[ghost_high]
+        else:
+            cart, requests, received = self.topology.cart, [], []
+            for nbr, owned, tag in ((high, owned_high, _TAG_TO_LOW), (low, owned_low, _TAG_TO_HIGH)):
+                if nbr >= 0:
+                    buf = self._buffer(u, owned)
+                    requests.append(cart.Irecv(buf, source=nbr, tag=tag))
+                    received.append((owned, buf))
+            sent = []
+            for nbr, ghost, tag in ((low, ghost_low, _TAG_TO_LOW), (high, ghost_high, _TAG_TO_HIGH)):
+                if nbr >= 0:
+                    buf = self._pack(u[ghost])
+                    sent.append(buf)
+                    requests.append(cart.Isend(buf, dest=nbr, tag=tag))
+            MPI.Request.Waitall(requests)
+            for owned, buf in received:
+                u[owned] += buf if isinstance(u, np.ndarray) or self.cuda_aware else _to_device(u, buf)
+        u[ghost_low] = 0.0
+        u[ghost_high] = 0.0
+
     def _buffer(self, u, region):
         shape = u[region].shape
         if isinstance(u, np.ndarray) or self.cuda_aware:

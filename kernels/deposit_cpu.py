@@ -1,0 +1,25 @@
+"""CPU deposition kernels (`deposit_elements`): a serial loop over the particles of a species, so that no two
+threads add into the same node. (Threaded deposition with per-thread grids is future work.)"""
+from numba import njit
+
+from . import deposit_elements as el
+from .twice import compile_for
+
+_cell = compile_for(njit(inline="always"), el.accumulate, el.linear_weight, el.transverse, el.deposit_rho_at,
+                    el.esirkepov_at)
+deposit_rho_cell, esirkepov_cell = _cell.deposit_rho_at, _cell.esirkepov_at
+
+
+@njit(cache=True)
+def deposit_rho(rho, x, qw, inv_h, shift):
+    """rho += sum_p q w S(x_p) / V (qw = q w / V)."""
+    for p in range(x.shape[1]):
+        deposit_rho_cell(rho, x, p, qw, inv_h[0], inv_h[1], inv_h[2], shift[0], shift[1], shift[2])
+
+
+@njit(cache=True)
+def deposit_current(j, x_old, x_new, u, qw, dt, inv_h, shift, h):
+    """J += the Esirkepov current of every particle moving from x_old to x_new (j: tuple of 3 grids)."""
+    for p in range(x_new.shape[1]):
+        esirkepov_cell(j[0], j[1], j[2], x_old, x_new, u, p, qw, dt, inv_h[0], inv_h[1], inv_h[2],
+                       shift[0], shift[1], shift[2], h[0], h[1], h[2])
