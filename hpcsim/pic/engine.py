@@ -1,0 +1,71 @@
+"""The electromagnetic PIC cycle on a periodic mesh (one rank for now: particle exchange between blocks is
+still to come, so a multi-rank mesh is refused).
+
+Per step, with E^n, B^n and u^{n-1/2}, x^n known:
+  gather E^n, B^n at x^n -> push u^{n+1/2} (Vay or Boris) -> x^{n+1} = x^n + dt v^{n+1/2}
+  -> Esirkepov J^{n+1/2} from x^n -> x^{n+1} -> ghost sums -> Yee: B^{n+1/2}, E^{n+1}, B^{n+1}
+  -> positions wrapped into the periodic box.
+An immobile neutralising background (charge density `background`) enters Gauss's law only.
+"""
+import numpy as np
+
+from .fields import YeeFields
+
+PUSHERS = {"vay": 0, "boris": 1}
+
+
+class PIC:
+    def __init__(self, mesh, backend, species, pusher="vay", background=0.0):
+        if mesh.comm.size != 1:
+            raise ValueError("the PIC engine runs on one rank until particle exchange is implemented")
+        self.mesh, self.species, self.pusher = mesh, species, PUSHERS[pusher]
+        self.fields = YeeFields(mesh, backend)
+        self.gather_k, self.push_k = backend.kernels("gather"), backend.kernels("pic")
+        self.deposit_k = backend.kernels("deposit")
+        nd = mesh.ndim
+        self.inv_h = tuple(1.0 / mesh.spacing[a] if a < nd else 0.0 for a in range(3))
+        self.shift = tuple(mesh.ghosts[a] - mesh.local_offset[a] - (mesh.origin[a] / mesh.spacing[a] if a < nd
+                                                                    else 0.0) for a in range(3))
+        self.h = tuple(mesh.spacing) + (1.0,) * (3 - nd)
+        self.length = np.array(mesh.length + (1.0,) * (3 - nd))[:, None]
+        self.origin = np.array(mesh.origin + (0.0,) * (3 - nd))[:, None]
+        self.background = background
+
+    def step(self, dt):
+        f, mesh = self.fields, self.mesh
+        for c in (*f.e, *f.b):
+            mesh.fill_ghosts(c)
+        for c in f.j:
+            c[...] = 0.0
+        for s in self.species:
+            self.gather_k.gather(f.e, f.b, s.e, s.b, s.x, self.inv_h, self.shift)
+            x_old = s.x.copy()
+            self.push_k.push_and_move(s.x, s.u, s.e, s.b, s.qm * dt, dt, self.pusher)
+            self.deposit_k.deposit_current(f.j, x_old, s.x, s.u, s.qw, dt, self.inv_h, self.shift, self.h)
+            nd = mesh.ndim
+            s.x[:nd] = self.origin[:nd] + np.mod(s.x[:nd] - self.origin[:nd], self.length[:nd])
+        for c in f.j:
+            mesh.sum_ghosts(c)
+        f.step(dt)
+
+    def charge_density(self):
+        """rho on the nodes (owned cells), the background included."""
+        rho = self.mesh.zeros()
+        for s in self.species:
+            self.deposit_k.deposit_rho(rho, s.x, s.qw, self.inv_h, self.shift)
+        self.mesh.sum_ghosts(rho)
+        return rho[self.mesh.interior] + self.background
+
+    def gauss_error(self):
+        """max |div E - rho| / max |rho| over the mesh (div E by backward differences, E_x at i+1/2)."""
+        mesh, e = self.mesh, self.fields.e
+        for c in e:
+            mesh.fill_ghosts(c)
+        div = np.zeros(mesh.local_shape)
+        for a in range(mesh.ndim):
+            back = [slice(g, g + n) for g, n in zip(mesh.ghosts, mesh.local_shape)]
+            back[a] = slice(mesh.ghosts[a] - 1, mesh.ghosts[a] + mesh.local_shape[a] - 1)
+            div += (e[a][mesh.interior] - e[a][tuple(back)]) / mesh.spacing[a]
+        rho = self.charge_density()
+        scale = max(float(np.max(np.abs(rho))), 1e-300)
+        return float(np.max(np.abs(div - rho))) / scale
