@@ -48,6 +48,15 @@ class PIC:
             mesh.sum_ghosts(c)
         f.step(dt)
 
+    def energies(self):
+        """{energy_E, energy_B, energy_kin_<species>, energy_total} (n_0 m_e c^2 times volume in d_e^ndim)."""
+        energy_e, energy_b = self.fields.energy()
+        out = {"energy_E": energy_e, "energy_B": energy_b}
+        for s in self.species:
+            out[f"energy_kin_{s.name}"] = s.kinetic_energy(self.mesh.cell_volume)
+        out["energy_total"] = sum(out.values())
+        return out
+
     def charge_density(self):
         """rho on the nodes (owned cells), the background included."""
         rho = self.mesh.zeros()

@@ -29,10 +29,10 @@ class Species:
     def qm(self):
         return self.charge / self.mass
 
-    def kinetic_energy(self):
-        """sum_p (gamma - 1) m w / V  times the cell volume gives the energy; here per unit qw/q weight."""
+    def kinetic_energy(self, cell_volume):
+        """sum_p (gamma_p - 1) m w_p, with w_p V^-1 = qw / q (energy in n_0 m_e c^2 d_e^ndim)."""
         gamma = np.sqrt(1.0 + np.sum(self.u * self.u, axis=0))
-        return float(np.sum(gamma - 1.0)) * self.mass * abs(self.qw / self.charge)
+        return float(np.sum(gamma - 1.0)) * self.mass * (self.qw / self.charge) * cell_volume
 
 
 def quiet_start(mesh, particles_per_cell):
@@ -52,3 +52,24 @@ def quiet_start(mesh, particles_per_cell):
     for a in range(nd):
         x[a] = grid[a].ravel()
     return x
+
+
+def bi_maxwellian(rng, count, mass, theta_par, theta_perp, b_hat=(1.0, 0.0, 0.0), drift=(0.0, 0.0, 0.0),
+                  symmetric=False):
+    """Momenta u[3, count] of a drifting bi-Maxwellian: thermal spreads sqrt(theta_par / m) along the unit
+    vector b_hat and sqrt(theta_perp / m) across it (non-relativistic sampling, for theta << 1), plus `drift`
+    (a u = gamma v). With `symmetric`, the second half of the particles mirrors the first (u -> -u before the
+    drift), which zeroes the sampled mean momentum and lowers the noise of the initial current."""
+    b = np.asarray(b_hat, dtype=float)
+    b = b / np.linalg.norm(b)
+    trial = np.array([0.0, 0.0, 1.0]) if abs(b[2]) < 0.9 else np.array([1.0, 0.0, 0.0])
+    p1 = np.cross(b, trial)
+    p1 /= np.linalg.norm(p1)
+    p2 = np.cross(b, p1)
+    half = (count + 1) // 2 if symmetric else count
+    g = rng.standard_normal((3, half))
+    u = (np.sqrt(theta_par / mass) * g[0] * b[:, None] + np.sqrt(theta_perp / mass) * (g[1] * p1[:, None]
+                                                                                          + g[2] * p2[:, None]))
+    if symmetric:
+        u = np.concatenate([u, -u], axis=1)[:, :count]
+    return u + np.asarray(drift, dtype=float)[:, None]
