@@ -10,7 +10,8 @@ Esirkepov (2001, Comput. Phys. Commun. 135, 144): with S0, S1 the shapes before 
 the current obeys J_x(i+1/2) - J_x(i-1/2) = -q w (h_x / dt) DS_x(i) F_x / V, so the discrete continuity equation
 (rho^{n+1} - rho^n) / dt + div J = 0 holds to round-off. Along an unused axis (1-D, 2-D) the current is
 q w v_a F_a / V at the nodes, with the same time-averaged transverse shape F_a.
-`accumulate` adds into the grid: a plain += on the CPU (serial loop), an atomic add on the GPU.
+`accumulate` adds into the grid: a plain += on the CPU (serial loop), an atomic add on the GPU. The current
+kernel also wraps the new positions into the periodic box (one pass over the particles instead of two).
 """
 import math
 
@@ -45,8 +46,18 @@ def deposit_rho_at(rho, x, p, qw, inv_h0, inv_h1, inv_h2, sh0, sh1, sh2):
     return 0.0
 
 
-def esirkepov_at(jx, jy, jz, x_old, x_new, u, p, qw, dt, inv_h0, inv_h1, inv_h2, sh0, sh1, sh2, h0, h1, h2):
-    """J += the Esirkepov current of particle p moving from x_old to x_new during dt (qw = q w / V)."""
+def stencil(base, xi, used):
+    """Linear-shape weights of position xi on the 4 nodes base .. base + 3 (1, 0, 0, 0 on an unused axis)."""
+    if not used:
+        return 1.0, 0.0, 0.0, 0.0
+    return (linear_weight(base, xi), linear_weight(base + 1, xi), linear_weight(base + 2, xi),
+            linear_weight(base + 3, xi))
+
+
+def esirkepov_at(jx, jy, jz, x_old, x_new, u, p, qw, dt, inv_h0, inv_h1, inv_h2, sh0, sh1, sh2, h0, h1, h2,
+                 box0, box1, box2, start0, start1, start2):
+    """J += the Esirkepov current of particle p moving from x_old to x_new during dt (qw = q w / V); then
+    x_new is wrapped into the periodic box [start_a, start_a + box_a) of every used axis."""
     o0, o1, o2 = x_old[0, p] * inv_h0 + sh0, x_old[1, p] * inv_h1 + sh1, x_old[2, p] * inv_h2 + sh2
     e0, e1, e2 = x_new[0, p] * inv_h0 + sh0, x_new[1, p] * inv_h1 + sh1, x_new[2, p] * inv_h2 + sh2
     used0, used1, used2 = inv_h0 > 0.0, inv_h1 > 0.0, inv_h2 > 0.0
@@ -54,42 +65,45 @@ def esirkepov_at(jx, jy, jz, x_old, x_new, u, p, qw, dt, inv_h0, inv_h1, inv_h2,
     b1 = math.floor(o1) - 1 if used1 else 0
     b2 = math.floor(o2) - 1 if used2 else 0
     n0, n1, n2 = (4 if used0 else 1), (4 if used1 else 1), (4 if used2 else 1)
+    s00, s10 = stencil(b0, o0, used0), stencil(b0, e0, used0)
+    s01, s11 = stencil(b1, o1, used1), stencil(b1, e1, used1)
+    s02, s12 = stencil(b2, o2, used2), stencil(b2, e2, used2)
     ginv = 1.0 / math.sqrt(1.0 + u[0, p] ** 2 + u[1, p] ** 2 + u[2, p] ** 2)
-    # J_x: running sum along axis 0 for every (b, c)
-    for b in range(n1):
-        s0b, s1b = linear_weight(b1 + b, o1), linear_weight(b1 + b, e1)
+    cx, cy, cz = qw * h0 / dt, qw * h1 / dt, qw * h2 / dt
+    for b in range(n1):                      # J_x: running sum along axis 0
         for c in range(n2):
-            s0c, s1c = linear_weight(b2 + c, o2), linear_weight(b2 + c, e2)
-            f = transverse(s0b, s1b, s0c, s1c)
+            f = transverse(s01[b], s11[b], s02[c], s12[c])
             if used0:
                 acc = 0.0
                 for a in range(3):
-                    acc -= qw * h0 / dt * (linear_weight(b0 + a, e0) - linear_weight(b0 + a, o0)) * f
+                    acc -= cx * (s10[a] - s00[a]) * f
                     accumulate(jx, b0 + a, b1 + b, b2 + c, acc)
             else:
                 accumulate(jx, b0, b1 + b, b2 + c, qw * u[0, p] * ginv * f)
-    # J_y: running sum along axis 1
-    for a in range(n0):
-        s0a, s1a = linear_weight(b0 + a, o0), linear_weight(b0 + a, e0)
+    for a in range(n0):                      # J_y: running sum along axis 1
         for c in range(n2):
-            f = transverse(s0a, s1a, linear_weight(b2 + c, o2), linear_weight(b2 + c, e2))
+            f = transverse(s00[a], s10[a], s02[c], s12[c])
             if used1:
                 acc = 0.0
                 for b in range(3):
-                    acc -= qw * h1 / dt * (linear_weight(b1 + b, e1) - linear_weight(b1 + b, o1)) * f
+                    acc -= cy * (s11[b] - s01[b]) * f
                     accumulate(jy, b0 + a, b1 + b, b2 + c, acc)
             else:
                 accumulate(jy, b0 + a, b1, b2 + c, qw * u[1, p] * ginv * f)
-    # J_z: running sum along axis 2
-    for a in range(n0):
-        s0a, s1a = linear_weight(b0 + a, o0), linear_weight(b0 + a, e0)
+    for a in range(n0):                      # J_z: running sum along axis 2
         for b in range(n1):
-            f = transverse(s0a, s1a, linear_weight(b1 + b, o1), linear_weight(b1 + b, e1))
+            f = transverse(s00[a], s10[a], s01[b], s11[b])
             if used2:
                 acc = 0.0
                 for c in range(3):
-                    acc -= qw * h2 / dt * (linear_weight(b2 + c, e2) - linear_weight(b2 + c, o2)) * f
+                    acc -= cz * (s12[c] - s02[c]) * f
                     accumulate(jz, b0 + a, b1 + b, b2 + c, acc)
             else:
                 accumulate(jz, b0 + a, b1 + b, b2, qw * u[2, p] * ginv * f)
+    if used0:
+        x_new[0, p] = start0 + (x_new[0, p] - start0) % box0
+    if used1:
+        x_new[1, p] = start1 + (x_new[1, p] - start1) % box1
+    if used2:
+        x_new[2, p] = start2 + (x_new[2, p] - start2) % box2
     return 0.0

@@ -15,8 +15,8 @@ def atomic_accumulate(grid, i, j, k, v):
     return 0.0
 
 
-_cell = compile_for(cuda.jit(device=True), el.accumulate, el.linear_weight, el.transverse, el.deposit_rho_at,
-                    el.esirkepov_at, replace={"accumulate": atomic_accumulate})
+_cell = compile_for(cuda.jit(device=True), el.accumulate, el.linear_weight, el.transverse, el.stencil,
+                    el.deposit_rho_at, el.esirkepov_at, replace={"accumulate": atomic_accumulate})
 deposit_rho_cell, esirkepov_cell = _cell.deposit_rho_at, _cell.esirkepov_at
 
 
@@ -28,11 +28,12 @@ def _deposit_rho(rho, x, qw, inv_h, shift):
 
 
 @cuda.jit
-def _deposit_current(jx, jy, jz, x_old, x_new, u, qw, dt, inv_h, shift, h):
+def _deposit_current(jx, jy, jz, x_old, x_new, u, qw, dt, inv_h, shift, h, box, start):
     p = cuda.grid(1)
     if p < x_new.shape[1]:
         esirkepov_cell(jx, jy, jz, x_old, x_new, u, p, qw, dt, inv_h[0], inv_h[1], inv_h[2],
-                       shift[0], shift[1], shift[2], h[0], h[1], h[2])
+                       shift[0], shift[1], shift[2], h[0], h[1], h[2], box[0], box[1], box[2],
+                       start[0], start[1], start[2])
 
 
 def _blocks(n):
@@ -43,5 +44,5 @@ def deposit_rho(rho, x, qw, inv_h, shift):
     _deposit_rho[_blocks(x.shape[1]), THREADS](rho, x, qw, inv_h, shift)
 
 
-def deposit_current(j, x_old, x_new, u, qw, dt, inv_h, shift, h):
-    _deposit_current[_blocks(x_new.shape[1]), THREADS](*j, x_old, x_new, u, qw, dt, inv_h, shift, h)
+def deposit_current(j, x_old, x_new, u, qw, dt, inv_h, shift, h, box, start):
+    _deposit_current[_blocks(x_new.shape[1]), THREADS](*j, x_old, x_new, u, qw, dt, inv_h, shift, h, box, start)

@@ -3,8 +3,8 @@ still to come, so a multi-rank mesh is refused).
 
 Per step, with E^n, B^n and u^{n-1/2}, x^n known:
   gather E^n, B^n at x^n -> push u^{n+1/2} (Vay or Boris) -> x^{n+1} = x^n + dt v^{n+1/2}
-  -> Esirkepov J^{n+1/2} from x^n -> x^{n+1} -> ghost sums -> Yee: B^{n+1/2}, E^{n+1}, B^{n+1}
-  -> positions wrapped into the periodic box.
+  -> Esirkepov J^{n+1/2} from x^n -> x^{n+1} (positions then wrapped into the periodic box)
+  -> ghost sums -> Yee: B^{n+1/2}, E^{n+1}, B^{n+1}.
 An immobile neutralising background (charge density `background`) enters Gauss's law only.
 """
 import numpy as np
@@ -27,8 +27,8 @@ class PIC:
         self.shift = tuple(mesh.ghosts[a] - mesh.local_offset[a] - (mesh.origin[a] / mesh.spacing[a] if a < nd
                                                                     else 0.0) for a in range(3))
         self.h = tuple(mesh.spacing) + (1.0,) * (3 - nd)
-        self.length = np.array(mesh.length + (1.0,) * (3 - nd))[:, None]
-        self.origin = np.array(mesh.origin + (0.0,) * (3 - nd))[:, None]
+        self.box = tuple(mesh.length) + (1.0,) * (3 - nd)
+        self.start = tuple(mesh.origin) + (0.0,) * (3 - nd)
         self.background = background
 
     def step(self, dt):
@@ -41,9 +41,8 @@ class PIC:
             self.gather_k.gather(f.e, f.b, s.e, s.b, s.x, self.inv_h, self.shift)
             x_old = s.x.copy()
             self.push_k.push_and_move(s.x, s.u, s.e, s.b, s.qm * dt, dt, self.pusher)
-            self.deposit_k.deposit_current(f.j, x_old, s.x, s.u, s.qw, dt, self.inv_h, self.shift, self.h)
-            nd = mesh.ndim
-            s.x[:nd] = self.origin[:nd] + np.mod(s.x[:nd] - self.origin[:nd], self.length[:nd])
+            self.deposit_k.deposit_current(f.j, x_old, s.x, s.u, s.qw, dt, self.inv_h, self.shift, self.h,
+                                           self.box, self.start)
         for c in f.j:
             mesh.sum_ghosts(c)
         f.step(dt)
