@@ -1,27 +1,26 @@
 """TF-PIC cost per particle and step: a thermal 2D3V electron plasma with 64 particles per cell (Debye-length
 cells, theta_e = 0.01), full step (gather, Vay push, Esirkepov deposit with the periodic wrap, ghost sums, Yee
-update) against the push alone, measured in the same run on one core (NUMBA_NUM_THREADS=1).
+update) against the push alone, measured in the same run on one core (one numba thread).
 
 Run: `python benchmarks/pic_step.py [--cells 128] [--steps 20]`.
 """
 import argparse
 import math
-import os
 import time
 
-os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+import numba
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from hpcsim.backend import CPUBackend  # noqa: E402
-from hpcsim.kernels import pic_cpu  # noqa: E402
-from hpcsim.mesh import Mesh  # noqa: E402
-from hpcsim.parallel import Comm  # noqa: E402
-from hpcsim.pic.engine import PIC  # noqa: E402
-from hpcsim.pic.species import Species, bi_maxwellian, quiet_start  # noqa: E402
+from hpcsim.backend import CPUBackend
+from hpcsim.kernels import pic_cpu
+from hpcsim.mesh import Mesh
+from hpcsim.parallel import Comm
+from hpcsim.pic.engine import PIC
+from hpcsim.pic.species import Species, bi_maxwellian, quiet_start
 
 
 def run(cells=128, steps=20, ppc=64):
+    numba.set_num_threads(1)
     mesh = Mesh.create(Comm(), (cells, cells), (0.1 * cells, 0.1 * cells), "periodic", ghost=2)
     x = quiet_start(mesh, ppc)
     u = bi_maxwellian(np.random.default_rng(0), x.shape[1], 1.0, 0.01, 0.01, symmetric=True)
@@ -39,7 +38,7 @@ def run(cells=128, steps=20, ppc=64):
     for _ in range(steps):
         pic_cpu.push_and_move(xs, us, electrons.e, electrons.b, -dt, dt, 0)
     push = (time.perf_counter() - t0) / steps / n
-    return {"cells": cells, "particles": n, "threads": os.environ["NUMBA_NUM_THREADS"],
+    return {"cells": cells, "particles": n, "threads": numba.get_num_threads(),
             "ns_per_particle_step": 1e9 * full, "push_ns_per_particle": 1e9 * push}
 
 
