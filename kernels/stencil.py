@@ -33,3 +33,17 @@ def div_a_grad_at(u, a, i, j, k, ox, oy, oz, wx, wy, wz):
                     + harmonic_mean(ac, a[i, j - oy, k]) * (u[i, j - oy, k] - c))
             + wz * (harmonic_mean(ac, a[i, j, k + oz]) * (u[i, j, k + oz] - c)
                     + harmonic_mean(ac, a[i, j, k - oz]) * (u[i, j, k - oz] - c)))
+
+
+def binomial_at(u, out, i, j, k, ox, oy, oz):
+    """One pass of the (1, 2, 1)/4 binomial filter along every used axis (tensor product) at (i, j, k)."""
+    s = 0.0
+    for a in range(-ox, ox + 1):
+        wa = (0.5 if a == 0 else 0.25) if ox else 1.0
+        for b in range(-oy, oy + 1):
+            wb = (0.5 if b == 0 else 0.25) if oy else 1.0
+            for c in range(-oz, oz + 1):
+                wc = (0.5 if c == 0 else 0.25) if oz else 1.0
+                s += wa * wb * wc * u[i + a, j + b, k + c]
+    out[i, j, k] = s
+    return 0.0

@@ -71,3 +71,17 @@ def test_two_ranks(mpirun, tmp_path):
                       "from test_yee import tm_wave\nfrom hpcsim.parallel import Comm\n"
                       "err, _ = tm_wave((40, 32), (2, 3), 200, Comm())\nassert err < 1e-11, err\nprint('ok', err)\n")
     assert "ok" in mpirun(2, [script]).stdout
+
+
+@pytest.mark.parametrize("shape,modes", [((32,), (3,)), ((16, 12), (2, 5)), ((8, 8, 6), (1, 2, 2))])
+def test_binomial_filter_transfer_function(shape, modes):
+    mesh = Mesh.create(Comm(), shape, [1.0] * len(shape), "periodic", ghost=2)
+    fields = YeeFields(mesh, CPUBackend())
+    idx = mesh.global_index()
+    k = [2 * math.pi * m / L for m, L in zip(modes, mesh.length)]
+    phase = sum(k[a] * idx[a] * mesh.spacing[a] for a in range(mesh.ndim))
+    fields.j[1][mesh.interior] = np.broadcast_to(np.cos(phase), fields.n)
+    fields.filter_current(2)
+    gain = np.prod([math.cos(k[a] * mesh.spacing[a] / 2) ** 4 for a in range(mesh.ndim)])
+    np.testing.assert_allclose(fields.j[1][mesh.interior], gain * np.broadcast_to(np.cos(phase), fields.n),
+                               atol=1e-14)

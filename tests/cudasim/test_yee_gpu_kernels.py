@@ -28,3 +28,15 @@ def test_faraday_and_ampere_match_cpu(shape):
         k.ampere(tuple(e), tuple(b), tuple(j), 0.3, g, n, o, d)
     for a, b in zip(cpu, gpu):
         np.testing.assert_allclose(b, a, rtol=1e-14, atol=1e-14)
+
+
+@pytest.mark.parametrize("shape", [(9,), (6, 5), (4, 3, 5)])
+def test_binomial_matches_cpu(shape):
+    mesh = Mesh.create(Comm(), shape, [1.0] * len(shape), "periodic")
+    u = np.random.default_rng(32).standard_normal(mesh.array_shape)
+    mesh.fill_ghosts(u)
+    o = tuple(1 if a < mesh.ndim else 0 for a in range(3))
+    out_c, out_g = mesh.zeros(), mesh.zeros()
+    yee_cpu.binomial(u, out_c, mesh.ghosts, mesh.local_shape, o)
+    yee_gpu.binomial(u, out_g, mesh.ghosts, mesh.local_shape, o)
+    np.testing.assert_allclose(out_g, out_c, rtol=1e-14, atol=1e-14)
