@@ -38,24 +38,29 @@ def mode_history(pic, mesh, k, steps, dt):
 
 
 def test_warm_langmuir_follows_bohm_gross():
-    theta, klambda = 0.01, 0.2                  # v_th = 0.1, k lambda_D = 0.2
+    """omega^2 = 1 + 3 k^2 v_th^2 at k lambda_D = 0.2 (spec: within 2 %), and within 1 % of the kinetic root.
+    theta_e = 0.001 keeps the relativistic mass correction (omega^2 lowered by about 5 theta_e / 2: 1.25 % in
+    omega at theta_e = 0.01, which this code reproduces) well below the tolerance."""
+    from postprocess.theory import langmuir_frequency
+
+    theta, klambda = 0.001, 0.2
     k = klambda / math.sqrt(theta)
     cells = 32
-    cell = 2 * math.pi / k / cells
-    mesh, pic = plasma((cells,), cell, 1024, [(1.0, theta, 0.0, lambda x: 0.02 * np.sin(k * x))])
-    dt = 0.2 * cell
+    cell = 2 * math.pi / k / cells                # one Debye length per cell
+    mesh, pic = plasma((cells,), cell, 256, [(1.0, theta, 0.0, lambda x: 0.003 * np.sin(k * x))])
+    dt = 0.5 * cell
     xs = (np.arange(cells) + 0.5) * cell
     signal = []
-    steps = int(6 * 2 * math.pi / dt)
+    steps = int(4 * 2 * math.pi / dt)
     for _ in range(steps):
         pic.step(dt)
         signal.append(float(np.sum(pic.fields.e[0][mesh.interior][:, 0, 0] * np.sin(k * xs))))
     a, t = np.array(signal), dt * (np.arange(steps) + 1)
     crossings = [t[i] - a[i] * (t[i + 1] - t[i]) / (a[i + 1] - a[i]) for i in range(steps - 1) if a[i] * a[i + 1] < 0]
     omega = math.pi / float(np.mean(np.diff(crossings)))
-    bohm_gross = math.sqrt(1 + 3 * klambda**2)
-    assert omega == pytest.approx(bohm_gross, rel=0.02)
-    assert abs(omega - 1.0) > 0.03                # distinguishably warm: the cold plasma would give 1
+    assert omega == pytest.approx(math.sqrt(1 + 3 * klambda**2), rel=0.02)     # measured 1.0586
+    assert omega == pytest.approx(langmuir_frequency(k, theta, kinetic=True).real, rel=0.01)
+    assert abs(omega - 1.0) > 0.04                # distinguishably warm: the cold plasma would give 1
 
 
 def test_cold_two_stream_growth_rate():
