@@ -1,0 +1,165 @@
+"""Particle migration: after a push, move every particle to the rank whose block owns its position.
+
+Along axis a the block of cells [offset, offset + n) owns the coordinates [origin + offset h, origin +
+(offset + n) h). `migrate` walks the used axes in order 0, 1, 2; on each it splits the local particles into
+those below the block (sent to the low neighbour), above it (sent to the high neighbour) and the rest (kept).
+A particle may move at most one block per push, so one hop per axis suffices and a diagonal move takes two or
+three hops, the same pattern as the halo exchange. Each hop is two rounds of non-blocking Isend/Irecv with both
+neighbours: first the particle counts, then the particles, every array of a direction packed into one
+contiguous byte buffer (array after array, in sorted key order), so an axis costs four small messages per rank
+whatever the number of attached arrays: migration is latency-bound, few particles cross per step. Received
+particles are appended after the kept ones.
+
+On a periodic axis the rank at the low (high) end adds (subtracts) the box length to the coordinates it sends
+across the seam; a coordinate that rounding leaves on the sending side is set to the nearest one on the
+receiving side. With one process on a periodic axis the rank is its own neighbour and the same messages go to
+itself. Across a non-periodic face the neighbour is MPI.PROC_NULL: the particles leaving there are removed and
+counted.
+
+One Allreduce at the end sums the removed particles and the particles still outside their block (they moved
+more than one block: dt violates the Courant limit), so every rank returns the same global count or raises
+the same error, and none is left waiting in a later exchange. Arrays on the GPU (CuPy) are staged through host
+memory and returned on the GPU.
+"""
+import numpy as np
+from mpi4py import MPI
+
+from ..errors import NumericalError
+
+_COUNT_TAG, _DATA_TAG = (31, 32), (33, 34)   # indexed by direction: 0 towards low, 1 towards high
+
+
+def migrate(mesh, arrays):
+    """Move particles to the ranks owning their positions; return `(arrays, removed)`.
+
+    `arrays` maps names to numpy or CuPy arrays whose last axis is the particle index, the same names, dtypes
+    and leading shapes on every rank; `arrays["x"]` holds global positions (row a = axis a). The input is not
+    modified (an array no particle left or entered may be returned as is). The returned dict has the same keys
+    and dtypes (kept particles first, then the arrivals); `removed` is the global number of particles that
+    left through non-periodic faces, the same on every rank.
+    Raises `NumericalError` on every rank if a particle moved further than the neighbouring block.
+    """
+    on_device = not isinstance(arrays["x"], np.ndarray)
+    if on_device:
+        import cupy  # only reached for CuPy input
+
+        parts = {k: cupy.asnumpy(v) for k, v in arrays.items()}
+    else:
+        parts = dict(arrays)
+    removed = 0
+    for axis in range(mesh.ndim):
+        parts, gone = _migrate_axis(mesh, parts, axis)
+        removed += gone
+    outside = ~_inside(mesh, parts["x"])
+    totals = np.array([np.count_nonzero(outside), removed], dtype=np.int64)
+    mesh.topology.cart.Allreduce(MPI.IN_PLACE, totals, op=MPI.SUM)
+    if totals[0]:
+        raise NumericalError(_too_fast_message(mesh, parts, outside, int(totals[0])))
+    if on_device:
+        parts = {k: cupy.asarray(v) for k, v in parts.items()}
+    return parts, int(totals[1])
+
+
+def _bounds(mesh, axis):
+    """(low, high) coordinate of this block along `axis`, and the top of the domain."""
+    o, h = mesh.origin[axis], mesh.spacing[axis]
+    off, n = mesh.local_offset[axis], mesh.local_shape[axis]
+    return o + off * h, o + (off + n) * h, o + mesh.global_shape[axis] * h
+
+
+def _inside(mesh, x):
+    ok = np.ones(x.shape[-1], dtype=bool)
+    for axis in range(mesh.ndim):
+        lo, hi, _ = _bounds(mesh, axis)
+        ok &= (x[axis] >= lo) & (x[axis] < hi)
+    return ok
+
+
+def _migrate_axis(mesh, parts, axis):
+    topo = mesh.topology
+    lo, hi, top = _bounds(mesh, axis)
+    down, up = parts["x"][axis] < lo, parts["x"][axis] >= hi
+    outgoing = {0: _take(parts, down), 1: _take(parts, up)}   # copies: wrapping them leaves the input alone
+    if mesh.periodic[axis]:
+        length, origin = mesh.length[axis], mesh.origin[axis]
+        if topo.coords[axis] == 0:
+            outgoing[0]["x"][axis] = _wrap(outgoing[0]["x"][axis], length, origin, top)
+        if topo.coords[axis] == topo.dims[axis] - 1:
+            outgoing[1]["x"][axis] = _wrap(outgoing[1]["x"][axis], -length, origin, top)
+    low, high = topo.neighbours[axis]
+    removed = (_count(outgoing[0]) if low < 0 else 0) + (_count(outgoing[1]) if high < 0 else 0)
+    arrived = _exchange(topo.cart, (low, high), outgoing, parts)
+    moved = down | up
+    kept = _take(parts, ~moved) if moved.any() else parts
+    if not any(_count(p) for p in arrived):
+        return kept, removed
+    return {k: np.concatenate([kept[k]] + [p[k] for p in arrived], axis=-1) for k in parts}, removed
+
+
+def _wrap(x, shift, origin, top):
+    """Coordinates moved across the seam by one box length. One that rounding leaves outside [origin, top)
+    (x + L rounding up to top, x - L rounding below origin) is set to the nearest coordinate inside, on the
+    side of the seam the particle is sent to, so that the receiving block owns it."""
+    y = x + shift
+    if shift > 0:
+        y[y >= top] = np.nextafter(top, origin)
+    else:
+        y[y < origin] = origin
+    return y
+
+
+def _take(parts, mask):
+    return {k: v[..., mask] for k, v in parts.items()}
+
+
+def _count(parts):
+    return parts["x"].shape[-1]
+
+
+def _exchange(cart, neighbours, outgoing, template):
+    """Send `outgoing[d]` towards neighbour d (0 low, 1 high) and receive what the neighbours send here;
+    returns the received particle dicts. A PROC_NULL neighbour sends and receives nothing; no data message
+    travels in a direction whose count is zero."""
+    keys = sorted(template)
+    per_particle = sum(template[k].dtype.itemsize * int(np.prod(template[k].shape[:-1])) for k in keys)
+    # particles travelling towards low (d = 0) come from the high neighbour, and the other way round
+    sources = {0: neighbours[1], 1: neighbours[0]}
+    counts = {d: np.zeros(1, dtype=np.int64) for d in (0, 1)}
+    requests = [cart.Irecv(counts[d], source=sources[d], tag=_COUNT_TAG[d]) for d in (0, 1)]
+    sizes = {d: np.array([_count(outgoing[d]) if neighbours[d] >= 0 else 0], dtype=np.int64) for d in (0, 1)}
+    requests += [cart.Isend(sizes[d], dest=neighbours[d], tag=_COUNT_TAG[d]) for d in (0, 1)]
+    MPI.Request.Waitall(requests)
+    received = {d: np.empty(int(counts[d][0]) * per_particle, dtype=np.uint8) for d in (0, 1)}
+    requests = [cart.Irecv(received[d], source=sources[d], tag=_DATA_TAG[d]) for d in (0, 1) if counts[d][0]]
+    packed = {d: _pack(outgoing[d], keys) for d in (0, 1) if sizes[d][0]}
+    requests += [cart.Isend(packed[d], dest=neighbours[d], tag=_DATA_TAG[d]) for d in packed]
+    MPI.Request.Waitall(requests)
+    return [_unpack(received[d], int(counts[d][0]), keys, template) for d in (0, 1)]
+
+
+def _pack(parts, keys):
+    return np.concatenate([np.ascontiguousarray(parts[k]).reshape(-1).view(np.uint8) for k in keys])
+
+
+def _unpack(buffer, count, keys, template):
+    out, start = {}, 0
+    for k in keys:
+        lead, dtype = template[k].shape[:-1], template[k].dtype
+        size = int(np.prod(lead)) * count * dtype.itemsize
+        out[k] = buffer[start:start + size].view(dtype).reshape(lead + (count,))
+        start += size
+    return out
+
+
+def _too_fast_message(mesh, parts, outside, total):
+    rank = mesh.topology.rank
+    if not outside.any():
+        return (f"{total} particle(s) on other ranks moved further than the neighbouring block in one push "
+                f"(rank {rank} is fine): dt violates the Courant limit")
+    i = int(np.flatnonzero(outside)[0])
+    who = f"particle id {int(parts['ids'][i])}" if "ids" in parts else f"particle {i}"
+    position = ", ".join(f"{v:.17g}" for v in parts["x"][: mesh.ndim, i])
+    block = " x ".join(f"[{lo:.17g}, {hi:.17g})" for lo, hi, _ in (_bounds(mesh, a) for a in range(mesh.ndim)))
+    return (f"rank {rank}: {who} at ({position}) is outside this rank's block {block} after migration: it moved "
+            f"further than the neighbouring block in one push, so dt violates the Courant limit ({total} such "
+            f"particle(s) in all)")
