@@ -18,10 +18,8 @@ def deposit_rho(rho, x, qw, inv_h, shift):
 
 
 @njit(cache=True)
-def deposit_current(j, x_old, x_new, u, qw, dt, inv_h, shift, h, box, start):
-    """J += the Esirkepov current of every particle moving from x_old to x_new (j: tuple of 3 grids), then
-    x_new wrapped into the periodic box [start, start + box)."""
+def deposit_current(j, x_old, x_new, u, qw, dt, inv_h, shift, h):
+    """J += the Esirkepov current of every particle moving from x_old to x_new (j: tuple of 3 grids)."""
     for p in range(x_new.shape[1]):
         esirkepov_cell(j[0], j[1], j[2], x_old, x_new, u, p, qw, dt, inv_h[0], inv_h[1], inv_h[2],
-                       shift[0], shift[1], shift[2], h[0], h[1], h[2], box[0], box[1], box[2],
-                       start[0], start[1], start[2])
+                       shift[0], shift[1], shift[2], h[0], h[1], h[2])

@@ -10,8 +10,8 @@ Esirkepov (2001, Comput. Phys. Commun. 135, 144): with S0, S1 the shapes before 
 the current obeys J_x(i+1/2) - J_x(i-1/2) = -q w (h_x / dt) DS_x(i) F_x / V, so the discrete continuity equation
 (rho^{n+1} - rho^n) / dt + div J = 0 holds to round-off. Along an unused axis (1-D, 2-D) the current is
 q w v_a F_a / V at the nodes, with the same time-averaged transverse shape F_a.
-`accumulate` adds into the grid: a plain += on the CPU (serial loop), an atomic add on the GPU. The current
-kernel also wraps the new positions into the periodic box (one pass over the particles instead of two).
+`accumulate` adds into the grid: a plain += on the CPU (serial loop), an atomic add on the GPU. Positions are
+not wrapped here: particle migration (`hpcsim.parallel.particles`) wraps them at the periodic seam.
 """
 import math
 
@@ -54,10 +54,8 @@ def stencil(base, xi, used):
             linear_weight(base + 3, xi))
 
 
-def esirkepov_at(jx, jy, jz, x_old, x_new, u, p, qw, dt, inv_h0, inv_h1, inv_h2, sh0, sh1, sh2, h0, h1, h2,
-                 box0, box1, box2, start0, start1, start2):
-    """J += the Esirkepov current of particle p moving from x_old to x_new during dt (qw = q w / V); then
-    x_new is wrapped into the periodic box [start_a, start_a + box_a) of every used axis."""
+def esirkepov_at(jx, jy, jz, x_old, x_new, u, p, qw, dt, inv_h0, inv_h1, inv_h2, sh0, sh1, sh2, h0, h1, h2):
+    """J += the Esirkepov current of particle p moving from x_old to x_new during dt (qw = q w / V)."""
     o0, o1, o2 = x_old[0, p] * inv_h0 + sh0, x_old[1, p] * inv_h1 + sh1, x_old[2, p] * inv_h2 + sh2
     e0, e1, e2 = x_new[0, p] * inv_h0 + sh0, x_new[1, p] * inv_h1 + sh1, x_new[2, p] * inv_h2 + sh2
     used0, used1, used2 = inv_h0 > 0.0, inv_h1 > 0.0, inv_h2 > 0.0
@@ -100,10 +98,4 @@ def esirkepov_at(jx, jy, jz, x_old, x_new, u, p, qw, dt, inv_h0, inv_h1, inv_h2,
                     accumulate(jz, b0 + a, b1 + b, b2 + c, acc)
             else:
                 accumulate(jz, b0 + a, b1 + b, b2, qw * u[2, p] * ginv * f)
-    if used0:
-        x_new[0, p] = start0 + (x_new[0, p] - start0) % box0
-    if used1:
-        x_new[1, p] = start1 + (x_new[1, p] - start1) % box1
-    if used2:
-        x_new[2, p] = start2 + (x_new[2, p] - start2) % box2
     return 0.0

@@ -28,12 +28,11 @@ def _deposit_rho(rho, x, qw, inv_h, shift):
 
 
 @cuda.jit
-def _deposit_current(jx, jy, jz, x_old, x_new, u, qw, dt, inv_h, shift, h, box, start):
+def _deposit_current(jx, jy, jz, x_old, x_new, u, qw, dt, inv_h, shift, h):
     p = cuda.grid(1)
     if p < x_new.shape[1]:
         esirkepov_cell(jx, jy, jz, x_old, x_new, u, p, qw, dt, inv_h[0], inv_h[1], inv_h[2],
-                       shift[0], shift[1], shift[2], h[0], h[1], h[2], box[0], box[1], box[2],
-                       start[0], start[1], start[2])
+                       shift[0], shift[1], shift[2], h[0], h[1], h[2])
 
 
 def _blocks(n):
@@ -44,5 +43,5 @@ def deposit_rho(rho, x, qw, inv_h, shift):
     _deposit_rho[_blocks(x.shape[1]), THREADS](rho, x, qw, inv_h, shift)
 
 
-def deposit_current(j, x_old, x_new, u, qw, dt, inv_h, shift, h, box, start):
-    _deposit_current[_blocks(x_new.shape[1]), THREADS](*j, x_old, x_new, u, qw, dt, inv_h, shift, h, box, start)
+def deposit_current(j, x_old, x_new, u, qw, dt, inv_h, shift, h):
+    _deposit_current[_blocks(x_new.shape[1]), THREADS](*j, x_old, x_new, u, qw, dt, inv_h, shift, h)

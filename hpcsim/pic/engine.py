@@ -1,14 +1,14 @@
-"""The electromagnetic PIC cycle on a periodic mesh (one rank for now: particle exchange between blocks is
-still to come, so a multi-rank mesh is refused).
+"""The electromagnetic PIC cycle on a periodic mesh distributed over any number of ranks.
 
 Per step, with E^n, B^n and u^{n-1/2}, x^n known:
   gather E^n, B^n at x^n -> push u^{n+1/2} (Vay or Boris) -> x^{n+1} = x^n + dt v^{n+1/2}
-  -> Esirkepov J^{n+1/2} from x^n -> x^{n+1} (positions then wrapped into the periodic box)
-  -> ghost sums -> Yee: B^{n+1/2}, E^{n+1}, B^{n+1}.
+  -> Esirkepov J^{n+1/2} from x^n -> x^{n+1} -> particles migrate to the ranks owning their positions
+  (wrapped at the periodic seam) -> ghost sums of J across block edges -> Yee: B^{n+1/2}, E^{n+1}, B^{n+1}.
 An immobile neutralising background (charge density `background`) enters Gauss's law only.
 """
 import numpy as np
 
+from ..parallel import migrate
 from .fields import YeeFields
 
 PUSHERS = {"vay": 0, "boris": 1}
@@ -16,8 +16,6 @@ PUSHERS = {"vay": 0, "boris": 1}
 
 class PIC:
     def __init__(self, mesh, backend, species, pusher="vay", background=0.0):
-        if mesh.comm.size != 1:
-            raise ValueError("the PIC engine runs on one rank until particle exchange is implemented")
         self.mesh, self.species, self.pusher = mesh, species, PUSHERS[pusher]
         self.fields = YeeFields(mesh, backend)
         self.gather_k, self.push_k = backend.kernels("gather"), backend.kernels("pic")
@@ -27,8 +25,6 @@ class PIC:
         self.shift = tuple(mesh.ghosts[a] - mesh.local_offset[a] - (mesh.origin[a] / mesh.spacing[a] if a < nd
                                                                     else 0.0) for a in range(3))
         self.h = tuple(mesh.spacing) + (1.0,) * (3 - nd)
-        self.box = tuple(mesh.length) + (1.0,) * (3 - nd)
-        self.start = tuple(mesh.origin) + (0.0,) * (3 - nd)
         self.background = background
 
     def step(self, dt):
@@ -41,8 +37,11 @@ class PIC:
             self.gather_k.gather(f.e, f.b, s.e, s.b, s.x, self.inv_h, self.shift)
             x_old = s.x.copy()
             self.push_k.push_and_move(s.x, s.u, s.e, s.b, s.qm * dt, dt, self.pusher)
-            self.deposit_k.deposit_current(f.j, x_old, s.x, s.u, s.qw, dt, self.inv_h, self.shift, self.h,
-                                           self.box, self.start)
+            self.deposit_k.deposit_current(f.j, x_old, s.x, s.u, s.qw, dt, self.inv_h, self.shift, self.h)
+            moved, _ = migrate(mesh, {"x": s.x, "u": s.u, "ids": s.ids})
+            s.x, s.u, s.ids = moved["x"], moved["u"], moved["ids"]
+            if s.e.shape != s.x.shape:
+                s.e, s.b = np.zeros_like(s.x), np.zeros_like(s.x)
         for c in f.j:
             mesh.sum_ghosts(c)
         f.step(dt)
@@ -52,7 +51,7 @@ class PIC:
         energy_e, energy_b = self.fields.energy()
         out = {"energy_E": energy_e, "energy_B": energy_b}
         for s in self.species:
-            out[f"energy_kin_{s.name}"] = s.kinetic_energy(self.mesh.cell_volume)
+            out[f"energy_kin_{s.name}"] = self.mesh.comm.allreduce(s.kinetic_energy(self.mesh.cell_volume))
         out["energy_total"] = sum(out.values())
         return out
 
@@ -75,5 +74,6 @@ class PIC:
             back[a] = slice(mesh.ghosts[a] - 1, mesh.ghosts[a] + mesh.local_shape[a] - 1)
             div += (e[a][mesh.interior] - e[a][tuple(back)]) / mesh.spacing[a]
         rho = self.charge_density()
-        scale = max(float(np.max(np.abs(rho))), 1e-300)
-        return float(np.max(np.abs(div - rho))) / scale
+        comm = mesh.comm
+        scale = max(comm.allreduce(float(np.max(np.abs(rho))), "max"), 1e-300)
+        return comm.allreduce(float(np.max(np.abs(div - rho))), "max") / scale
