@@ -10,21 +10,13 @@ if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
     pytest.skip("needs NUMBA_ENABLE_CUDASIM=1 set before numba is imported", allow_module_level=True)
 
 from hpcsim.backend import CPUBackend  # noqa: E402
-from hpcsim.kernels import krylov_fused_cpu, krylov_fused_gpu, linalg_gpu  # noqa: E402
+from simulated_gpu import SimulatedGPU  # noqa: E402
+from hpcsim.kernels import krylov_fused_cpu, krylov_fused_gpu  # noqa: E402
 from hpcsim.linalg.krylov import CG1, FlexibleCG, PipelinedCG  # noqa: E402
 from hpcsim.linalg.operators import ShiftedLaplacian  # noqa: E402
 from hpcsim.linalg.preconditioners import make_preconditioner  # noqa: E402
 from hpcsim.mesh import Mesh  # noqa: E402
 from hpcsim.parallel import Comm  # noqa: E402
-
-
-class SimulatedGPU(CPUBackend):
-    """numpy arrays with the GPU kernels: what the CUDA simulator can execute."""
-
-    name = "gpu-simulator"
-
-    def kernels(self, family):
-        return {"linalg": linalg_gpu, "krylov_fused": krylov_fused_gpu}[family]
 
 
 # 9 and 60 cells (one partly filled block), 143 cells (two blocks, the second partly filled)

@@ -12,21 +12,13 @@ if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
     pytest.skip("needs NUMBA_ENABLE_CUDASIM=1 set before numba is imported", allow_module_level=True)
 
 from hpcsim.backend import CPUBackend  # noqa: E402
+from simulated_gpu import SimulatedGPU  # noqa: E402
 from hpcsim.kernels import linalg_cpu, linalg_gpu  # noqa: E402
 from hpcsim.linalg.cg import CG  # noqa: E402
 from hpcsim.linalg.operators import ShiftedLaplacian  # noqa: E402
 from hpcsim.linalg.preconditioners import make_preconditioner  # noqa: E402
 from hpcsim.mesh import Mesh  # noqa: E402
 from hpcsim.parallel import Comm  # noqa: E402
-
-
-class SimulatedGPU(CPUBackend):
-    """numpy arrays with the GPU kernels: what the CUDA simulator can execute."""
-
-    name = "gpu-simulator"
-
-    def kernels(self, family):
-        return linalg_gpu
 
 
 CASES = [((9,), "dirichlet"), ((6, 5), ["neumann", "periodic"]), ((5, 4, 3), ["dirichlet", "periodic", "neumann"])]
