@@ -22,17 +22,23 @@ BENCHMARKS = {
     "linalg_ranks": "CG and MG-CG on 2 ranks vs 1 rank (128^3)",
     "pic_step": "TF-PIC ns per particle-step, 2D3V thermal plasma, 64 particles per cell, one core",
 }
+# On a GPU machine only, by name: python benchmarks/run.py linalg_gpu
+GPU_BENCHMARKS = {
+    "linalg_gpu": "CG and MG-CG on one GPU vs its bandwidth floor (256^3); deferred vs synchronised check",
+}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("names", nargs="*", default=list(BENCHMARKS), help=f"any of {', '.join(BENCHMARKS)}")
+    ap.add_argument("names", nargs="*", default=list(BENCHMARKS),
+                    help=f"any of {', '.join(BENCHMARKS)} (default: all of these), or on a GPU machine "
+                         f"{', '.join(GPU_BENCHMARKS)}")
     ap.add_argument("--json", type=Path, default=HERE / "results")
     args = ap.parse_args()
     args.json.mkdir(parents=True, exist_ok=True)
     for name in args.names:
-        if name not in BENCHMARKS:
-            sys.exit(f"unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}")
+        if name not in BENCHMARKS and name not in GPU_BENCHMARKS:
+            sys.exit(f"unknown benchmark {name!r}; choose from {', '.join([*BENCHMARKS, *GPU_BENCHMARKS])}")
         module = importlib.import_module(name)
         result = module.run()
         print(module.report(result), flush=True)

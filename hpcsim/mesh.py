@@ -169,7 +169,19 @@ class Mesh:
             mirror = g + layer if side == 0 else n + g - 1 - layer
             gi, mi = [slice(None)] * 3, [slice(None)] * 3
             gi[axis], mi[axis] = ghost, mirror
-            if kind == "dirichlet":
-                u[tuple(gi)] = 2.0 * value - u[tuple(mi)]
+            ghost_slab, mirror_slab = u[tuple(gi)], u[tuple(mi)]
+            if value == 0.0:                 # the homogeneous operator: one copy each (one launch on a GPU)
+                if kind == "dirichlet":
+                    (np if isinstance(u, np.ndarray) else _cupy()).negative(mirror_slab, out=ghost_slab)
+                else:
+                    ghost_slab[...] = mirror_slab
+            elif kind == "dirichlet":
+                ghost_slab[...] = 2.0 * value - mirror_slab
             else:
-                u[tuple(gi)] = u[tuple(mi)] + value * (2 * layer + 1) * h
+                ghost_slab[...] = mirror_slab + value * (2 * layer + 1) * h
+
+
+def _cupy():
+    import cupy
+
+    return cupy

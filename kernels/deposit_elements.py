@@ -35,7 +35,7 @@ def transverse(s0a, s1a, s0b, s1b):
 def deposit_rho_at(rho, x, p, qw, inv_h0, inv_h1, inv_h2, sh0, sh1, sh2):
     """rho += q w S(x_p) / V on the (up to 8) nodes around particle p (qw already divided by V)."""
     xi0, xi1, xi2 = x[0, p] * inv_h0 + sh0, x[1, p] * inv_h1 + sh1, x[2, p] * inv_h2 + sh2
-    b0, b1, b2 = math.floor(xi0), math.floor(xi1), math.floor(xi2)
+    b0, b1, b2 = int(math.floor(xi0)), int(math.floor(xi1)), int(math.floor(xi2))
     n0, n1, n2 = (2 if inv_h0 > 0.0 else 1), (2 if inv_h1 > 0.0 else 1), (2 if inv_h2 > 0.0 else 1)
     for a in range(n0):
         wa = linear_weight(b0 + a, xi0)
@@ -59,9 +59,9 @@ def esirkepov_at(jx, jy, jz, x_old, x_new, u, p, qw, dt, inv_h0, inv_h1, inv_h2,
     o0, o1, o2 = x_old[0, p] * inv_h0 + sh0, x_old[1, p] * inv_h1 + sh1, x_old[2, p] * inv_h2 + sh2
     e0, e1, e2 = x_new[0, p] * inv_h0 + sh0, x_new[1, p] * inv_h1 + sh1, x_new[2, p] * inv_h2 + sh2
     used0, used1, used2 = inv_h0 > 0.0, inv_h1 > 0.0, inv_h2 > 0.0
-    b0 = math.floor(o0) - 1 if used0 else 0
-    b1 = math.floor(o1) - 1 if used1 else 0
-    b2 = math.floor(o2) - 1 if used2 else 0
+    b0 = int(math.floor(o0)) - 1 if used0 else 0
+    b1 = int(math.floor(o1)) - 1 if used1 else 0
+    b2 = int(math.floor(o2)) - 1 if used2 else 0
     n0, n1, n2 = (4 if used0 else 1), (4 if used1 else 1), (4 if used2 else 1)
     s00, s10 = stencil(b0, o0, used0), stencil(b0, e0, used0)
     s01, s11 = stencil(b1, o1, used1), stencil(b1, e1, used1)

@@ -9,9 +9,9 @@ import math
 
 def interpolate(grid, xi0, xi1, xi2, used0, used1, used2):
     """Linear interpolation of `grid` at local cell coordinates (xi0, xi1, xi2)."""
-    i0 = math.floor(xi0) if used0 else 0
-    i1 = math.floor(xi1) if used1 else 0
-    i2 = math.floor(xi2) if used2 else 0
+    i0 = int(math.floor(xi0)) if used0 else 0
+    i1 = int(math.floor(xi1)) if used1 else 0
+    i2 = int(math.floor(xi2)) if used2 else 0
     f0 = xi0 - i0 if used0 else 0.0
     f1 = xi1 - i1 if used1 else 0.0
     f2 = xi2 - i2 if used2 else 0.0

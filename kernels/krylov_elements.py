@@ -4,6 +4,8 @@ Each function updates cell (i, j, k) of 3-D ghosted block arrays and returns tha
 kernel's reduction (0.0 where the kernel reduces nothing). `linalg_cpu` loops them with numba `prange`,
 `linalg_gpu` launches them one thread per cell with numba.cuda.
 """
+import math
+
 from .stencil import div_a_grad_at, shifted_laplacian_at
 
 
@@ -57,3 +59,26 @@ def apply_var_at(u, a, out, i, j, k, ox, oy, oz, wx, wy, wz, alpha, beta):
     v = alpha * u[i, j, k] - beta * div_a_grad_at(u, a, i, j, k, ox, oy, oz, wx, wy, wz)
     out[i, j, k] = v
     return u[i, j, k] * v
+
+
+# Slots of the device-resident scalar array of `DeferredCheckCG` (kernels `*_into`, `direction_update`, `advance`)
+PAP, RZ, RZ_NEW, RR = 0, 1, 2, 3
+
+
+def step_length(s):
+    """alpha = r.z / p.Ap, or 0 where p.Ap is not positive (a breakdown, flagged by `advance_at`)."""
+    return s[RZ] / s[PAP] if s[PAP] > 0.0 else 0.0
+
+
+def direction_coefficient(s, num):
+    """beta = (r.z)_new / (r.z)_old, or 0 where the old one is not positive."""
+    return s[num] / s[RZ] if s[RZ] > 0.0 else 0.0
+
+
+def advance_at(s, history, slot, num):
+    """End of a CG iteration on the device: history[slot] = r.r (-1 flags a breakdown, p.Ap <= 0 or not finite);
+    the new r.z becomes the old one."""
+    pap = s[PAP]
+    history[slot] = s[RR] if pap > 0.0 and pap < math.inf else -1.0
+    s[RZ] = s[num]
+    return 0.0

@@ -25,7 +25,8 @@ def sum_planes(partial):
 
 _cell = compile_for(njit(inline="always"), stencil.laplacian_at, stencil.shifted_laplacian_at, stencil.harmonic_mean,
                     stencil.div_a_grad_at, el.apply_at, el.apply_var_at,
-                    el.residual_at, el.dot_at, el.cg_step_at, el.jacobi_at, el.xpby_at, el.add_at)
+                    el.residual_at, el.dot_at, el.cg_step_at, el.jacobi_at, el.xpby_at, el.add_at,
+                    el.step_length, el.direction_coefficient, el.advance_at)
 apply_cell, residual_cell, dot_cell = _cell.apply_at, _cell.residual_at, _cell.dot_at
 cg_step_cell, jacobi_cell, xpby_cell, add_cell = _cell.cg_step_at, _cell.jacobi_at, _cell.xpby_at, _cell.add_at
 apply_var_cell = _cell.apply_var_at
@@ -125,3 +126,36 @@ def add_constant(x, c, g, n):
         for j in range(g[1], g[1] + n[1]):
             for k in range(g[2], g[2] + n[2]):
                 add_cell(x, c, i, j, k)
+
+
+# -- the device-resident-scalar interface of `linalg_gpu` (used by `DeferredCheckCG`); on the CPU the scalar
+# array is a numpy array and the same bodies decide alpha, beta and the breakdown flag.
+
+def apply_dot_into(u, out, g, n, o, w, alpha, beta, s, slot):
+    s[slot] = apply_dot(u, out, g, n, o, w, alpha, beta)
+
+
+def apply_dot_var_into(u, a, out, g, n, o, w, alpha, beta, s, slot):
+    s[slot] = apply_dot_var(u, a, out, g, n, o, w, alpha, beta)
+
+
+def dot_into(a, b, g, n, s, slot):
+    s[slot] = dot(a, b, g, n)
+
+
+def jacobi_into(r, inv_diag, z, g, n, s, slot):
+    s[slot] = jacobi(r, inv_diag, z, g, n)
+
+
+def cg_step_into(x, r, p, q, s, g, n):
+    """x += alpha p, r -= alpha q with alpha = s[RZ] / s[PAP]; s[RR] = r.r."""
+    s[el.RR] = cg_step(x, r, p, q, _cell.step_length(s), g, n)
+
+
+def direction_update(z, p, s, num, g, n):
+    """p = z + beta p with beta = s[num] / s[RZ]."""
+    xpby(z, p, _cell.direction_coefficient(s, num), g, n)
+
+
+def advance(s, history, slot, num):
+    _cell.advance_at(s, history, slot, num)

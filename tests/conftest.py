@@ -51,4 +51,6 @@ def cli():
 
 # The numba.cuda kernels run under the CUDA simulator in their own pytest process (`make test` runs
 # `NUMBA_ENABLE_CUDASIM=1 pytest tests/cudasim`): the simulator must be enabled before numba is imported.
-collect_ignore = [] if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else ["cudasim"]
+# On a GPU machine, `HPCSIM_CUDA_DEVICE_TESTS=1 pytest tests/cudasim` runs the same tests on the device.
+_KERNEL_TARGET = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" or os.environ.get("HPCSIM_CUDA_DEVICE_TESTS") == "1"
+collect_ignore = [] if _KERNEL_TARGET else ["cudasim"]

@@ -47,9 +47,8 @@ class GPUBackend:
     def kernels(self, family):
         return importlib.import_module(f"hpcsim.kernels.{family}_gpu")
 
-    @staticmethod
-    def to_host(a):
-        return a.get()
+    def to_host(self, a):
+        return self.xp.asnumpy(a)
 
     def synchronize(self):
         self.xp.cuda.Device().synchronize()

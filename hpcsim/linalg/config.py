@@ -1,6 +1,7 @@
 """The [solver] deck section and the factory that builds the configured solver for an operator."""
 from ..deck.schema import Key, Section
 from .cg import CG
+from .cg_deferred import DeferredCheckCG
 from .krylov import CG1, FlexibleCG, PipelinedCG
 from .preconditioners import PRECONDITIONERS, make_preconditioner
 
@@ -20,10 +21,16 @@ SOLVER = Section("solver", "Linear solver for the implicit solves (matrix-free, 
     Key("mg_smoother", "str", "chebyshev", "Multigrid smoother (rbgs: red-black Gauss-Seidel, shifted Laplacian "
         "only).", choices=("chebyshev", "jacobi", "rbgs")),
     Key("chebyshev_steps", "int", 4, "Chebyshev preconditioner: polynomial degree.", minimum=1),
+    Key("check_every", "int", 8, "GPU, one rank, method cg: iterations between convergence checks (the scalars "
+        "stay on the device and the host reads the residual history only then; at most check_every - 1 "
+        "iterations run past the tolerance).", minimum=1),
 ])
 
 
 def make_solver(operator, solver):
     """The solver of a resolved [solver] table for `operator`."""
     pc = make_preconditioner(solver["preconditioner"], operator, solver)
+    if solver["method"] == "cg" and operator.backend.name == "gpu" and operator.mesh.comm.size == 1:
+        return DeferredCheckCG(operator, solver["rtol"], solver["max_iterations"], pc,
+                               solver.get("check_every", 8))
     return METHODS[solver["method"]](operator, solver["rtol"], solver["max_iterations"], pc)

@@ -23,6 +23,10 @@ class Jacobi:
         """z = D^-1 r; returns the local r.z (the fused reduction the CG kernels provide)."""
         return self.op.kernels.jacobi(r, self.inv_diag, z, self.op.g, self.op.n)
 
+    def apply_into(self, r, z, s, slot):
+        """z = D^-1 r with the local r.z left in s[slot] (device-resident scalars)."""
+        self.op.kernels.jacobi_into(r, self.inv_diag, z, self.op.g, self.op.n, s, slot)
+
 
 PRECONDITIONERS = {
     "none": lambda op, opts: None,

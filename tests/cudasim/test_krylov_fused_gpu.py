@@ -1,13 +1,14 @@
 """The numba.cuda fused kernels of the CG variants, run by the CUDA simulator on tiny blocks, against the CPU
 kernels compiled from the same per-element functions; then CG1, pipelined and flexible CG on the GPU kernels.
 These catch errors in the launch geometry, the multi-row block reductions and the 4-D stack indexing."""
-import os
 
 import numpy as np
 import pytest
 
-if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
-    pytest.skip("needs NUMBA_ENABLE_CUDASIM=1 set before numba is imported", allow_module_level=True)
+from simulated_gpu import SKIP_REASON, assert_kernel_equal, kernel_target  # noqa: E402
+
+if kernel_target() is None:
+    pytest.skip(SKIP_REASON, allow_module_level=True)
 
 from hpcsim.backend import CPUBackend  # noqa: E402
 from simulated_gpu import SimulatedGPU  # noqa: E402
@@ -45,14 +46,14 @@ def test_each_fused_kernel_matches_cpu(shape, bc):
     dc = cpu.pipelined_step(*(v[1] for v in vs), 0.37, -0.6, g, n)
     np.testing.assert_allclose(dg, dc, rtol=1e-13)
     for vg, vc in vs:
-        np.testing.assert_array_equal(vg, vc)
+        assert_kernel_equal(vg, vc)
 
     vs = _pairs(mesh, rng, 7)
     dg = gpu.pipelined_plain_step(*(v[0] for v in vs), 0.37, -0.6, g, n)
     dc = cpu.pipelined_plain_step(*(v[1] for v in vs), 0.37, -0.6, g, n)
     np.testing.assert_allclose(dg, dc, rtol=1e-13)
     for vg, vc in vs:
-        np.testing.assert_array_equal(vg, vc)
+        assert_kernel_equal(vg, vc)
 
     for name, count in (("cg1_step", 6), ("cg1_plain_step", 5)):
         vs = _pairs(mesh, rng, count)
@@ -60,7 +61,7 @@ def test_each_fused_kernel_matches_cpu(shape, bc):
         rc = getattr(cpu, name)(*(v[1] for v in vs), 0.37, -0.6, g, n)
         assert rg == pytest.approx(rc, rel=1e-13)
         for vg, vc in vs:
-            np.testing.assert_array_equal(vg, vc)
+            assert_kernel_equal(vg, vc)
 
     (z, _), (stack, _) = _pairs(mesh, rng, 1)[0], _pairs(mesh, rng, 1, stack=3)[0]
     np.testing.assert_allclose(gpu.stack_dots(z, stack, g, n), cpu.stack_dots(z, stack, g, n), rtol=1e-13)
@@ -68,7 +69,7 @@ def test_each_fused_kernel_matches_cpu(shape, bc):
     coef = (0.5, 0.0, -2.0)
     assert gpu.direction(z, vs[0][0], stack, coef, 1, g, n) == pytest.approx(
         cpu.direction(z, vs[0][0], stack_c, coef, 1, g, n), rel=1e-13)
-    np.testing.assert_array_equal(stack, stack_c)
+    assert_kernel_equal(stack, stack_c)
 
 
 @pytest.mark.parametrize("method,preconditioner", [(CG1, "none"), (PipelinedCG, "jacobi"), (FlexibleCG, "jacobi")])

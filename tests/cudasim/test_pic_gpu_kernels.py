@@ -1,11 +1,12 @@
 """The numba.cuda particle push under the CUDA simulator against the CPU kernel (same per-particle bodies)."""
-import os
 
 import numpy as np
 import pytest
 
-if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
-    pytest.skip("needs NUMBA_ENABLE_CUDASIM=1 set before numba is imported", allow_module_level=True)
+from simulated_gpu import SKIP_REASON, kernel_target  # noqa: E402
+
+if kernel_target() is None:
+    pytest.skip(SKIP_REASON, allow_module_level=True)
 
 from hpcsim.kernels import pic_cpu, pic_gpu  # noqa: E402
 
