@@ -37,6 +37,7 @@ setup(
             "pytest-timeout",
             "openpmd-validator",
             "openpmd-api",
+            "openpmd-viewer",
         ],
         "gpu": ["cupy-cuda12x"],
         "bench": ["pyamg"],

@@ -9,6 +9,7 @@ import importlib
 FAMILIES = {
     "poisson": "hpcsim.linalg.poisson",
     "diffusion": "hpcsim.linalg.diffusion",
+    "pic": "hpcsim.pic.model",
 }
 
 

@@ -22,6 +22,21 @@ bc = ["dirichlet", "periodic"]
 dt = 0.01
 steps = 4
 """
+GOOD_PIC = """
+[pic]
+[[species]]
+name = "electrons"
+charge = -1.0
+mass = 1.0
+particles_per_cell = 4
+temperature = 0.01
+[mesh]
+shape = [8]
+spacing = [0.1]
+[run]
+dt = 0.05
+steps = 2
+"""
 
 # (name, deck text, extra CLI arguments, text the message must contain)
 CASES = [
@@ -62,6 +77,25 @@ CASES = [
      "diffusion.bc_value: axis 1 is periodic"),
     ("gpu without gpu", GOOD_POISSON, ["--set", "run.backend=gpu"], "run.backend: 'gpu' requested but"),
     ("wall time format", GOOD_DIFFUSION, ["--set", "run.wall_time='1h'"], "run.wall_time: must be seconds or"),
+    ("pic: step above Courant", GOOD_PIC, ["--set", "run.dt=0.1"], "run.dt: dt = 0.1 is at or above the Yee Courant"),
+    ("pic: non-periodic", GOOD_PIC + "", ["--set", "mesh.bc=dirichlet"], "mesh.bc: the PIC family supports periodic"),
+    ("pic: species key typo", GOOD_PIC.replace("charge =", "chrage ="), [],
+     "species[0].chrage: unknown key (did you mean 'charge'?)"),
+    ("pic: no species", GOOD_PIC.split("[[species]]")[0] + "[mesh]\nshape = [8]\nspacing = [0.1]\n[run]\ndt = 0.05\n"
+     "steps = 2\n", [], "species: needs 1 to 16 [[species]] tables, got 0"),
+    ("pic: duplicate species", GOOD_PIC + GOOD_PIC[GOOD_PIC.index("[[species]]"):GOOD_PIC.index("[mesh]")], [],
+     "species[1].name: 'electrons' is used by more than one species"),
+    ("pic: quiet start count", GOOD_PIC, ["--set", "species.0.quiet_start=true", "--set", "mesh.shape=[8, 8]",
+                                          "--set", "mesh.spacing=[0.1, 0.1]", "--set", "species.0.particles_per_cell=8"],
+     "species[0].particles_per_cell: quiet_start needs m^2 particles per cell, got 8"),
+    ("pic: field given twice", GOOD_PIC.replace("[pic]", "[pic]\nbackground_field = [1.0, 0.0, 0.0]\nbeta_e = 1.0\n"
+                                                "theta_e = 0.01"), [], "pic.background_field: give background_field"),
+    ("pic: one physical input", GOOD_PIC.replace("[pic]", "[pic]\nbeta_e = 1.0"), [],
+     "pic.beta_e: give exactly two of beta_e, wpe_over_wce, theta_e"),
+    ("pic: bad mass", GOOD_PIC.replace("mass = 1.0", 'mass = "muon"'), [], "species[0].mass: must be a mass > 0"),
+    ("pic: half bi-Maxwellian", GOOD_PIC.replace("temperature = 0.01", "temperature_par = 0.01"), [],
+     "species[0]: a bi-Maxwellian needs both temperature_par and temperature_perp"),
+    ("pic: --set bad index", GOOD_PIC, ["--set", "species.3.mass=2.0"], "--set: '3' is not an index"),
     ("incompatible singular source", GOOD_POISSON.replace('"dirichlet"', '"periodic"').replace(
         '"manufactured"', '"gaussian"'), [], "incompatible with the singular operator"),
 ]

@@ -14,7 +14,7 @@ from .. import __version__
 from ..errors import InputError
 from ..models import FAMILIES, family_module
 from .core import CORE_SECTIONS, check_core, check_time
-from .schema import suggest
+from .schema import TableArray, suggest
 
 
 @dataclass
@@ -59,9 +59,16 @@ def apply_overrides(table, overrides):
         path, value = parse_override(item)
         node = table
         for part in path[:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
+            if isinstance(node, list):          # an array of tables: species.0.mass
+                if not part.isdigit() or int(part) >= len(node):
+                    raise InputError(f"{part!r} is not an index of the {len(node)} tables there", "--set")
+                node = node[int(part)]
+            else:
+                node = node.setdefault(part, {})
+            if not isinstance(node, (dict, list)):
                 raise InputError(f"{'.'.join(path[:-1])} is not a table", "--set")
+        if not isinstance(node, dict):
+            raise InputError(f"{'.'.join(path)}: give an index into the array of tables", "--set")
         node[path[-1]] = value
 
 
@@ -75,6 +82,12 @@ def read_toml(path):
         raise InputError(f"malformed TOML: {exc}", str(path)) from None
     except UnicodeDecodeError as exc:
         raise InputError(f"not a UTF-8 text file ({exc.reason})", str(path)) from None
+
+
+def section_default(section):
+    """What an absent section resolves from: an empty table, or no tables for an array of tables (which then
+    says how many it needs)."""
+    return [] if isinstance(section, TableArray) else {}
 
 
 def resolve(table, path="<deck>"):
@@ -92,7 +105,8 @@ def resolve(table, path="<deck>"):
             others = [f for f in FAMILIES if f != family]
             hint = suggest(name, list(sections) + others)
             raise InputError(f"unknown section{hint}; sections for a {family} deck: {', '.join(sections)}", name)
-    data = {name: section.resolve(table.get(name, {})) for name, section in sections.items()}
+    data = {name: section.resolve(table[name] if name in table else section_default(section))
+            for name, section in sections.items()}
     check_core(data)
     if module.TIME_DEPENDENT:
         check_time(data)

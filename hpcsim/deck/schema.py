@@ -102,17 +102,19 @@ class Section:
     def __post_init__(self):
         self.by_name = {k.name: k for k in self.keys}
 
-    def resolve(self, table):
-        """Validate `table` (a dict from TOML) and return it with defaults filled in."""
+    def resolve(self, table, where=None):
+        """Validate `table` (a dict from TOML) and return it with defaults filled in; `where` names the table
+        in messages (default: the section name)."""
+        where_table = where or self.name
         if not isinstance(table, dict):
-            raise InputError(f"must be a table [{self.name}], got {_describe(table)}", self.name)
+            raise InputError(f"must be a table [{self.name}], got {_describe(table)}", where_table)
         for name in table:
             if name not in self.by_name:
                 raise InputError(f"unknown key{suggest(name, self.by_name)}; valid keys: "
-                                 f"{', '.join(self.by_name)}", f"{self.name}.{name}")
+                                 f"{', '.join(self.by_name)}", f"{where_table}.{name}")
         out = {}
         for key in self.keys:
-            where = f"{self.name}.{key.name}"
+            where = f"{where_table}.{key.name}"
             if key.name in table:
                 out[key.name] = key.validate(table[key.name], where)
             elif key.default is REQUIRED:
@@ -133,6 +135,27 @@ class Section:
             else:
                 lines.append(f"{key.name} = {_toml_literal(key.default)}")
         return "\n".join(lines) + "\n"
+
+
+@dataclass
+class TableArray(Section):
+    """An array of tables `[[name]]` (e.g. one per particle species), each validated with the same keys;
+    messages name the entry, `species[1].mass`. `count` bounds the number of entries."""
+
+    count: tuple = (1, 64)
+
+    def resolve(self, tables, where=None):
+        if isinstance(tables, dict):
+            tables = [tables]
+        if not isinstance(tables, list):
+            raise InputError(f"must be an array of tables [[{self.name}]], got {_describe(tables)}", self.name)
+        lo, hi = self.count
+        if not lo <= len(tables) <= hi:
+            raise InputError(f"needs {lo} to {hi} [[{self.name}]] tables, got {len(tables)}", self.name)
+        return [Section.resolve(self, t, f"{self.name}[{i}]") for i, t in enumerate(tables)]
+
+    def template(self):
+        return Section.template(self).replace(f"[{self.name}]", f"[[{self.name}]]", 1)
 
 
 def _toml_literal(value):

@@ -7,7 +7,9 @@ Layout of `ROOT/ckpt_%08d/` (the step):
                      values in the attribute `json`, numpy arrays as datasets; /rank_state: one JSON string per
                      writing rank (fixed-length bytes, e.g. its RNG state); root attributes step (int64), time
                      (float64), nranks, process_grid, global_shape, version, hpcsim_deck.
-  blocks/r%05d.h5    rank r's owned blocks (N > 1 ranks without parallel HDF5 only)
+                     /particles/<name>: variable-length per-rank arrays (PIC particles) concatenated in rank
+                     order along the last axis, /particle_counts/<name> the count of each rank.
+  blocks/r%05d.h5    rank r's owned blocks and particles (N > 1 ranks without parallel HDF5 only)
   MANIFEST.sha256    `sha256sum` format ("<hex digest>  <relative path>"), every other file, written last
 
 Writing: into `ROOT/.ckpt_%08d.tmp/` (leftover `.tmp` directories of killed runs are removed first), block
@@ -68,13 +70,18 @@ def _complete(root):
     return sorted(p for p in root.iterdir() if _NAME.match(p.name) and (p / MANIFEST).is_file())
 
 
-def write_checkpoint(root, step, time, comm, mesh, fields, state, rank_state, deck_text, version, keep) -> Path:
+def write_checkpoint(root, step, time, comm, mesh, fields, state, rank_state, deck_text, version, keep,
+                     particles=None) -> Path:
     """Write the checkpoint of `step` collectively and return its final path (on every rank).
 
     `fields`: name -> this rank's owned numpy block (shape `mesh.local_shape[:ndim]`); `state`: global solver
     state, identical on every rank (JSON-serialisable values or numpy arrays); `rank_state`: this rank's
-    JSON-serialisable state; `keep` (>= 1): how many complete checkpoints to keep.
+    JSON-serialisable state; `keep` (>= 1): how many complete checkpoints to keep; `particles`: name -> this
+    rank's variable-length array (particles on the last axis), stored as /particles/<name>, the concatenation
+    over the ranks in rank order, with the per-rank counts in /particle_counts/<name>.
     """
+    particles = {k: np.ascontiguousarray(v) for k, v in (particles or {}).items()}
+    counts = comm.allgather({k: v.shape[-1] for k, v in particles.items()})
     if keep < 1:
         raise ValueError(f"keep must be at least 1, got {keep}")
     root = Path(root)
@@ -99,10 +106,12 @@ def write_checkpoint(root, step, time, comm, mesh, fields, state, rank_state, de
         for key, value in arrays.items():
             group.create_dataset(key, data=value)
         f.create_dataset("rank_state", data=np.array([s.encode() for s in rank_states]))
+        for name in particles:
+            f.create_dataset(f"particle_counts/{name}", data=np.array([c[name] for c in counts], dtype=np.int64))
 
     block = tmp / "blocks" / f"r{comm.rank:05d}.h5"
     write_global(tmp / MAIN, block, comm, mesh, {f"fields/{k}": np.ascontiguousarray(v) for k, v in fields.items()},
-                 annotate)
+                 annotate, {f"particles/{k}": v for k, v in particles.items()})
     if block.exists():
         _fsync(block)
     comm.barrier()
@@ -176,6 +185,7 @@ class Checkpoint:
     time: float
     fields: dict          # name -> this rank's owned block (numpy, shape mesh.local_shape[:ndim])
     state: dict           # JSON values and numpy arrays, as written
+    particles: dict       # name -> this rank's particles (same rank count) or all of them (another rank count)
     rank_state: dict      # this rank's state if the rank count is unchanged, else None
     deck_text: str
     version: str
@@ -198,6 +208,17 @@ def read_checkpoint(path, comm, mesh) -> Checkpoint:
         state.update({k: v[...] for k, v in f["state"].items()})
         nranks = int(f.attrs["nranks"])
         rank_state = json.loads(f["rank_state"][comm.rank].decode()) if nranks == comm.size else None
-        return Checkpoint(int(f.attrs["step"]), float(f.attrs["time"]), fields, state, rank_state,
+        names = []
+        if "particle_counts" in f:
+            f["particle_counts"].visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)
+        particles = {}
+        for name in names:
+            counts, dset = f[f"particle_counts/{name}"][...], f[f"particles/{name}"]
+            if nranks == comm.size:
+                start = int(np.sum(counts[: comm.rank]))
+                particles[name] = dset[..., start:start + int(counts[comm.rank])]
+            else:
+                particles[name] = dset[...]
+        return Checkpoint(int(f.attrs["step"]), float(f.attrs["time"]), fields, state, particles, rank_state,
                           f.attrs["hpcsim_deck"].decode(), f.attrs["version"].decode(), nranks,
                           tuple(int(p) for p in f.attrs["process_grid"]), shape)

@@ -31,7 +31,7 @@ class ScalarLog:
                 steps = f["step"][...]
                 keep = int(np.argmax(steps > restart_step)) if (steps > restart_step).any() else steps.size
                 for name in f:
-                    f[name].resize((keep,))
+                    f[name].resize((keep, *f[name].shape[1:]))
                 f.attrs["hpcsim_deck"] = ascii_attr(deck_text)
             return
         with h5py.File(self.path, "w") as f:
@@ -40,7 +40,8 @@ class ScalarLog:
             f.create_dataset("time", shape=(0,), maxshape=(None,), dtype=np.float64, chunks=_CHUNK)
 
     def append(self, step, time, values):
-        """Append one row: `values` maps diagnostic name -> float (names other than 'step' and 'time')."""
+        """Append one row: `values` maps diagnostic name -> float, or -> 1-D array (a 2-D dataset of one row
+        per step, e.g. a spectrum; its length is fixed by the first row) (names other than 'step' and 'time')."""
         if not self.active:
             return
         clash = [name for name in values if name in RESERVED]
@@ -49,9 +50,20 @@ class ScalarLog:
         row = {"step": step, "time": time, **values}
         with h5py.File(self.path, "a") as f:
             rows = f["step"].shape[0]
-            for name in row:
+            for name, value in row.items():
                 if name not in f:
-                    f.create_dataset(name, data=np.full(rows, np.nan), maxshape=(None,), chunks=_CHUNK)
+                    width = np.shape(value)
+                    f.create_dataset(name, data=np.full((rows, *width), np.nan), maxshape=(None, *width),
+                                     chunks=(_CHUNK[0] // max(1, int(np.prod(width))) or 1, *width))
             for name, dset in f.items():
-                dset.resize((rows + 1,))
+                dset.resize((rows + 1, *dset.shape[1:]))
                 dset[rows] = row.get(name, np.nan)
+
+    def set_attributes(self, attributes):
+        """Attach attributes to diagnostics already in the file: {name: {attribute: value}}."""
+        if not self.active:
+            return
+        with h5py.File(self.path, "a") as f:
+            for name, attrs in attributes.items():
+                if name in f:
+                    f[name].attrs.update(attrs)

@@ -13,6 +13,9 @@ Model protocol:
   .records() -> {name: Record}           openPMD mesh records to write
   .solver_state() -> dict / .restore(fields, state)  extra state for checkpoints
   .tables() -> {name: (columns, attributes)}         optional per-run tables, written to diags/NAME.h5
+  optional, for particle codes: .particles() -> openPMD species for the field dumps (`MeshWriter.write`),
+  .particle_state() -> {name: per-rank array} checkpointed with the fields and passed back to
+  .restore(fields, state, particles); .diagnostic_attributes() -> {diagnostic: attributes} (e.g. wavenumbers)
 """
 import shutil
 import time
@@ -77,7 +80,10 @@ class Run:
     # -- checkpoints ------------------------------------------------------------------------------------
     def _restore(self, path):
         ckpt = read_checkpoint(path, self.comm, self.model.mesh)
-        self.model.restore(ckpt.fields, ckpt.state)
+        if hasattr(self.model, "particle_state"):
+            self.model.restore(ckpt.fields, ckpt.state, ckpt.particles)
+        else:
+            self.model.restore(ckpt.fields, ckpt.state)
         self.step_index, self.time = ckpt.step, ckpt.time
         if ckpt.rank_state is not None and "rng" in ckpt.rank_state:
             self.rng.bit_generator.state = ckpt.rank_state["rng"]
@@ -93,7 +99,7 @@ class Run:
         path = write_checkpoint(self.outdir / "checkpoints", self.step_index, self.time, self.comm,
                                 self.model.mesh, host, self.model.solver_state(),
                                 {"rng": self.rng.bit_generator.state}, self.text, __version__,
-                                self.out["checkpoint_keep"])
+                                self.out["checkpoint_keep"], getattr(self.model, "particle_state", dict)())
         self.comm.barrier()   # no rank may exit before the manifest is written
         self.checkpoint_seconds = time.perf_counter() - t0
         self.log.info(f"checkpoint {path.name} ({reason}, {self.checkpoint_seconds:.2f} s)")
@@ -104,12 +110,15 @@ class Run:
         values = dict(self.model.diagnostics())
         values.update(self.last_step_scalars)
         self.scalars.append(self.step_index, self.time, values)
+        if hasattr(self.model, "diagnostic_attributes"):
+            self.scalars.set_attributes(self.model.diagnostic_attributes())
         if self.comm.is_root and hasattr(self.model, "tables"):
             for name, (columns, attributes) in self.model.tables().items():
                 write_table(self.outdir / "diags" / f"{name}.h5", columns, self.text, attributes)
 
     def dump_fields(self):
-        self.fields.write(self.step_index, self.time, self.dt, self.model.records())
+        particles = self.model.particles() if hasattr(self.model, "particles") else None
+        self.fields.write(self.step_index, self.time, self.dt, self.model.records(), particles)
 
     def check_finite(self):
         """Stop with the step, field and rank named if any state field holds NaN or Inf."""
@@ -127,6 +136,8 @@ class Run:
         self.log.info(f"hpcsim {__version__}: {self.deck.family} on {self.comm.size} rank(s), backend "
                       f"{self.backend.name}, mesh {list(model.mesh.global_shape)} in blocks of "
                       f"{list(model.mesh.topology.dims[:model.mesh.ndim])}, steps {first}..{self.steps}")
+        if first == 0:
+            self._report_parameters()
         start = time.perf_counter()
         self.checkpoint_seconds = 0.0
         if first == 0 and model.time_dependent:
@@ -153,6 +164,17 @@ class Run:
             self.checkpoint("end of run")
         self.log.info(f"finished step {self.steps} in {format_seconds(time.perf_counter() - start)}; "
                       f"output in {self.outdir}")
+
+    def _report_parameters(self):
+        """A model's physical parameters (given and derived) to the log and to diags/parameters.h5 (as
+        attributes), and its resolution warnings to the log."""
+        parameters = getattr(self.model, "parameters", None)
+        if parameters:
+            self.log.info("parameters: " + ", ".join(f"{k} = {v:.6g}" for k, v in parameters.items()))
+            if self.comm.is_root:
+                write_table(self.outdir / "diags" / "parameters.h5", {}, self.text, parameters)
+        for warning in getattr(self.model, "warnings", ()):
+            self.log.info(f"warning: {warning}")
 
     def _maybe_stop(self, stop, step_seconds):
         """One reduction per step: any rank signalled, or the next step plus a checkpoint would pass the limit."""

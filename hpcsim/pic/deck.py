@@ -1,0 +1,166 @@
+"""Deck sections of the `pic` family: `[pic]` (the plasma and the numerics) and `[[species]]` (one per species).
+
+Normalised units throughout (c = 1, time 1/omega_pe, length d_e, temperature m_e c^2, fields m_e c omega_pe / e,
+density n_0). The background field is given either as a vector `background_field`, or physically: two of
+`beta_e`, `wpe_over_wce`, `theta_e` (with `b_direction`), from which `hpcsim.pic.units.PlasmaParameters` derives
+the rest; a species without a temperature then takes theta_e (electrons, charge < 0) or
+theta_e * temperature_ratio (ions). Validation refuses a step above the Yee Courant limit and warns where the
+cells are too coarse for the Debye length (numerical heating).
+"""
+import math
+
+from ..deck.schema import Key, Section, TableArray
+from ..errors import InputError
+from .fields import courant_limit
+from .units import PROTON_ELECTRON_MASS_RATIO, PlasmaParameters
+
+GHOST = 2
+PUSHERS = ("vay", "boris")
+CELLS_PER_DEBYE_WARNING = 3.0     # h / lambda_De above this heats the plasma numerically (finite-grid instability)
+
+
+def _vector3(value, where):
+    if len(value) != 3:
+        raise InputError(f"needs 3 components (x, y, z), got {len(value)}", where)
+    return value
+
+
+def _mass(value, where):
+    if value == "proton":
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isinf(value):
+        raise InputError(f"must be a mass > 0 in m_e, or \"proton\" (pic.mass_ratio), got {value!r}", where)
+    return float(value)
+
+
+PIC = Section("pic", "Electromagnetic particle-in-cell (normalised units: c = 1, t in 1/omega_pe, x in c/omega_pe).", [
+    Key("pusher", "str", "vay", "Particle pusher (Vay 2008, or Boris for comparison).", choices=PUSHERS),
+    Key("background_field", "floats", None, "Uniform background magnetic field B_0 (x, y, z) in m_e c omega_pe / e; "
+        "or give two of beta_e, wpe_over_wce, theta_e.", length=(3, 3)),
+    Key("b_direction", "floats", [1.0, 0.0, 0.0], "Direction of B_0 when it is derived from wpe_over_wce; also "
+        "the parallel direction of T_par/T_perp when B_0 = 0.", check=_vector3),
+    Key("beta_e", "float", None, "Electron beta 2 n_e T_e / B_0^2.", minimum=0.0, exclusive_minimum=True),
+    Key("wpe_over_wce", "float", None, "omega_pe / Omega_ce (sets |B_0| = Omega_ce/omega_pe).", minimum=0.0,
+        exclusive_minimum=True),
+    Key("theta_e", "float", None, "T_e / m_e c^2.", minimum=0.0, exclusive_minimum=True),
+    Key("mass_ratio", "float", PROTON_ELECTRON_MASS_RATIO, "m_p / m_e (species mass \"proton\").", minimum=1.0),
+    Key("temperature_ratio", "float", 1.0, "T_p / T_e for ion species without a temperature.", minimum=0.0),
+    Key("neutralise", "bool", True, "Add an immobile background charge that makes the plasma neutral."),
+    Key("initial_poisson", "bool", True, "Solve Gauss's law for the initial E of the loaded charge (MG-CG), so "
+        "that gauss_error starts at round-off with random loading."),
+    Key("filter_passes", "int", 0, "Binomial (1,2,1) current filter passes per step (0: none).", minimum=0),
+    Key("spectrum_modes", "int", 64, "Fourier modes along the first axis kept in spectrum_E / spectrum_B.",
+        minimum=1),
+    Key("dump_particles", "bool", True, "Write the particles with every field dump (openPMD particle species)."),
+])
+
+SPECIES = TableArray("species", "A particle species (any number of [[species]] tables).", [
+    Key("name", "str", doc="Species name (letters, digits, _): names its diagnostics and openPMD records."),
+    Key("charge", "float", doc="Charge in e (electrons -1)."),
+    Key("mass", "any", doc="Mass in m_e, or \"proton\".", check=_mass),
+    Key("density", "float", 1.0, "Density in n_0.", minimum=0.0, exclusive_minimum=True),
+    Key("particles_per_cell", "int", doc="Macro-particles per cell.", minimum=1),
+    Key("temperature", "float", None, "Isotropic temperature T / m_e c^2 (default theta_e, see [pic]).",
+        minimum=0.0),
+    Key("temperature_par", "float", None, "T_par / m_e c^2 along B_0 (bi-Maxwellian, with temperature_perp).",
+        minimum=0.0),
+    Key("temperature_perp", "float", None, "T_perp / m_e c^2 across B_0.", minimum=0.0),
+    Key("drift", "floats", [0.0, 0.0, 0.0], "Drift momentum u = gamma v (x, y, z).", check=_vector3),
+    Key("quiet_start", "bool", False, "Positions on a regular lattice (particles_per_cell = m^ndim) instead of "
+        "random."),
+    Key("mirror_momenta", "bool", False, "Load momenta in +-u pairs (zero mean momentum, lower current noise)."),
+    Key("velocity_perturbation", "float", 0.0, "Seed: u_x += this * sin(k x) with k of mode perturbation_mode "
+        "along the first axis."),
+    Key("perturbation_mode", "int", 1, "Mode number of the velocity perturbation.", minimum=1),
+], count=(1, 16))
+
+SECTIONS = [PIC, SPECIES]
+
+
+def plasma_parameters(p):
+    """PlasmaParameters from [pic] if two physical inputs are given, else None."""
+    given = [p.get(k) for k in ("beta_e", "wpe_over_wce", "theta_e")]
+    if sum(v is not None for v in given) == 0:
+        return None
+    return PlasmaParameters.from_inputs(*given, mass_ratio=p["mass_ratio"],
+                                        temperature_ratio=p["temperature_ratio"], key="pic.beta_e")
+
+
+def background_field(p):
+    """B_0 vector: `background_field`, or |B_0| = Omega_ce/omega_pe along b_direction, or zero."""
+    params = plasma_parameters(p)
+    if "background_field" in p:
+        if params is not None:
+            raise InputError("give background_field or the physical inputs (beta_e, wpe_over_wce, theta_e), not "
+                             "both", "pic.background_field")
+        return [float(v) for v in p["background_field"]]
+    norm = math.sqrt(sum(v * v for v in p["b_direction"]))
+    if norm == 0.0:
+        raise InputError("must not be the zero vector", "pic.b_direction")
+    b0 = params.b0 if params is not None else 0.0
+    return [b0 * v / norm for v in p["b_direction"]]
+
+
+def species_temperatures(s, p, where):
+    """(T_par, T_perp) of a resolved [[species]] table."""
+    if "temperature_par" in s or "temperature_perp" in s:
+        if "temperature" in s:
+            raise InputError("give temperature or temperature_par/temperature_perp, not both", f"{where}.temperature")
+        if "temperature_par" not in s or "temperature_perp" not in s:
+            raise InputError("a bi-Maxwellian needs both temperature_par and temperature_perp", where)
+        return s["temperature_par"], s["temperature_perp"]
+    if "temperature" in s:
+        return s["temperature"], s["temperature"]
+    params = plasma_parameters(p)
+    if params is None:
+        return 0.0, 0.0
+    theta = params.theta_e if s["charge"] < 0 else params.theta_e * params.temperature_ratio
+    return theta, theta
+
+
+def species_mass(s, p):
+    return p["mass_ratio"] if s["mass"] == "proton" else s["mass"]
+
+
+def check(deck):
+    """Cross-key checks: periodic mesh, Courant limit, species names and loading, physical inputs."""
+    p, mesh, run = deck["pic"], deck["mesh"], deck["run"]
+    if any(face != "periodic" for pair in mesh["bc"] for face in pair):
+        raise InputError("the PIC family supports periodic boundaries only", "mesh.bc")
+    spacing = [L / n for L, n in zip(mesh["length"], mesh["shape"])]
+    limit = courant_limit(spacing)
+    if run["dt"] >= limit:
+        raise InputError(f"dt = {run['dt']:.6g} is at or above the Yee Courant limit {limit:.6g} "
+                         f"(1 / sqrt(sum 1/h^2)); the field solve would be unstable", "run.dt")
+    background_field(p)
+    names = [s["name"] for s in deck["species"]]
+    for i, s in enumerate(deck["species"]):
+        where = f"species[{i}]"
+        if not s["name"].isidentifier():
+            raise InputError(f"{s['name']!r} is not a name (letters, digits and _)", f"{where}.name")
+        if s["name"] in names[:i]:
+            raise InputError(f"{s['name']!r} is used by more than one species", f"{where}.name")
+        if s["charge"] == 0.0:
+            raise InputError("must not be zero (neutral particles do not couple to the fields)", f"{where}.charge")
+        species_temperatures(s, p, where)
+        if s["quiet_start"]:
+            ndim, ppc = len(mesh["shape"]), s["particles_per_cell"]
+            if round(ppc ** (1.0 / ndim)) ** ndim != ppc:
+                raise InputError(f"quiet_start needs m^{ndim} particles per cell, got {ppc}",
+                                 f"{where}.particles_per_cell")
+
+
+def resolution_warnings(deck):
+    """Messages for resolutions that heat the plasma numerically (logged at start, not errors)."""
+    p, mesh = deck["pic"], deck["mesh"]
+    h = max(L / n for L, n in zip(mesh["length"], mesh["shape"]))
+    out = []
+    for s in deck["species"]:
+        t_par, t_perp = species_temperatures(s, p, "species")
+        theta = min(t_par, t_perp)
+        if theta > 0:
+            debye = math.sqrt(theta / (s["density"] * s["charge"] ** 2))     # lambda_D = v_th / omega_p (d_e)
+            if h / debye > CELLS_PER_DEBYE_WARNING:
+                out.append(f"species {s['name']}: cells of {h / debye:.1f} Debye lengths (> "
+                           f"{CELLS_PER_DEBYE_WARNING:g}): expect numerical heating (finite-grid instability)")
+    return out

@@ -1,0 +1,83 @@
+"""Initial state of a PIC run from its deck: species loading, background field, and Gauss's law for E.
+
+Every owned cell receives `particles_per_cell` macro-particles of each species, at random positions in the cell
+(uniform, from the rank's seeded generator) or on a lattice (quiet start). Particle ids are
+`global cell index * particles_per_cell + k`: unique, and the same on any rank count. Each macro-particle
+carries the density `n_s / particles_per_cell`, so `qw = q n_s / particles_per_cell` (charge density per
+particle, as the deposition wants it).
+
+Random positions leave a charge density that E = 0 does not satisfy; with `initial_poisson` the initial field
+is E = -grad(phi) with -Lap(phi) = rho, solved by multigrid-preconditioned CG on the periodic node lattice: the
+staggered difference E_a(i + 1/2) = -(phi(i + 1) - phi(i)) / h_a makes the backward-difference div E equal to
+the 7-point -Lap(phi) exactly, so gauss_error starts at the solver tolerance. The mean of rho (a uniform net
+charge, which no periodic field can carry; round-off when the plasma is neutralised) is removed and reported.
+"""
+import math
+
+import numpy as np
+
+from ..linalg.config import make_solver
+from ..linalg.operators import ShiftedLaplacian
+from .deck import species_mass, species_temperatures
+from .species import Species, bi_maxwellian
+
+POISSON_RTOL = 1e-13
+
+
+def cell_positions(mesh, ppc, rng, quiet):
+    """(x[3, N], ids[N]) of `ppc` particles in every owned cell (cells in C order, then particles): uniform
+    random offsets in the cell, or with `quiet` the lattice ((k_a + 1/2) / m per axis, ppc = m^ndim)."""
+    nd = mesh.ndim
+    index = np.indices(mesh.local_shape[:nd]).reshape(nd, -1)
+    cells = index.shape[1]
+    if quiet:
+        per_axis = round(ppc ** (1.0 / nd))
+        lattice = (np.indices((per_axis,) * nd).reshape(nd, -1) + 0.5) / per_axis
+        offset = [np.tile(lattice[a], cells) for a in range(nd)]
+    else:
+        offset = [rng.random(cells * ppc) for _ in range(nd)]
+    x = np.zeros((3, cells * ppc))
+    cell = []
+    for a in range(nd):
+        cell.append(np.repeat(index[a] + mesh.local_offset[a], ppc))
+        x[a] = mesh.origin[a] + (cell[a] + offset[a]) * mesh.spacing[a]
+    ids = np.ravel_multi_index(cell, mesh.global_shape[:nd]) * ppc + np.tile(np.arange(ppc), cells)
+    return x, ids.astype(np.int64)
+
+
+def load_species(deck, mesh, rng, b_hat, xp=np):
+    """The `Species` of the deck on this rank's block."""
+    p = deck["pic"]
+    out = []
+    for s in deck["species"]:
+        mass, ppc = species_mass(s, p), s["particles_per_cell"]
+        t_par, t_perp = species_temperatures(s, p, "species")
+        x, ids = cell_positions(mesh, ppc, rng, s["quiet_start"])
+        u = bi_maxwellian(rng, x.shape[1], mass, t_par, t_perp, b_hat, s["drift"], symmetric=s["mirror_momenta"])
+        if s["velocity_perturbation"]:
+            k = 2.0 * math.pi * s["perturbation_mode"] / mesh.length[0]
+            u[0] += s["velocity_perturbation"] * np.sin(k * (x[0] - mesh.origin[0]))
+        out.append(Species(s["name"], s["charge"], mass, xp.asarray(x), xp.asarray(u), xp.asarray(ids),
+                           qw=s["charge"] * s["density"] / ppc))
+    return out
+
+
+def solve_initial_field(pic, backend):
+    """E = -grad(phi), -Lap(phi) = rho (see the module docstring); returns the solver's result."""
+    mesh, xp = pic.mesh, backend.xp
+    op = ShiftedLaplacian(mesh, 0.0, 1.0, backend)
+    solver = make_solver(op, {"method": "cg", "preconditioner": "multigrid", "rtol": POISSON_RTOL,
+                              "max_iterations": 1000})
+    rho, phi = mesh.zeros(xp), mesh.zeros(xp)
+    rho[mesh.interior] = pic.charge_density()
+    # a periodic box holds no uniform net charge: its mean (round-off when neutralised) is removed first
+    net = mesh.comm.allreduce(float(xp.sum(rho[mesh.interior]))) / mesh.global_cells
+    rho[mesh.interior] -= net
+    result = solver.solve(rho, phi)
+    result.net_charge_density = net
+    mesh.fill_ghosts(phi)
+    for a in range(mesh.ndim):
+        ahead = list(mesh.interior)
+        ahead[a] = slice(mesh.ghosts[a] + 1, mesh.ghosts[a] + 1 + mesh.local_shape[a])
+        pic.fields.e[a][mesh.interior] = -(phi[tuple(ahead)] - phi[mesh.interior]) / mesh.spacing[a]
+    return result

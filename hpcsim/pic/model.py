@@ -1,0 +1,157 @@
+"""The `pic` family: electromagnetic particle-in-cell on a periodic Cartesian mesh (1D3V, 2D3V, 3D3V).
+
+Deck: `[pic]` and `[[species]]` (`hpcsim.pic.deck`), with `[run] dt` below the Yee Courant limit. The run
+prints the plasma parameters (given and derived) at start and writes them to `diags/plasma.h5`. Output:
+`diags/scalars.h5` (energies, gauss_error, T_par/T_perp/heat_flux per species, the particle count, and the 2-D
+spectrum_E/spectrum_B), openPMD field dumps with E, B, J, rho and the particle species, and checkpoints with
+the fields, every particle (positions, momenta, ids) and the per-rank random streams: N steps equal N/2 +
+restart + N/2 bit for bit on the same rank count.
+"""
+import math
+
+import numpy as np
+
+from ..errors import NumericalError
+from ..io import Record
+from ..mesh import Mesh
+from .deck import GHOST, SECTIONS, background_field, check, plasma_parameters, resolution_warnings  # noqa: F401
+from .diagnostics import Spectra, moments
+from .engine import PIC
+from .fields import courant_limit
+from .loading import load_species, solve_initial_field
+from .species import Species
+
+TIME_DEPENDENT = True
+PARTICLE_ARRAYS = ("x", "u", "ids")
+E_UNIT = (1, 1, -3, -1, 0, 0, 0)     # unit dimensions (L, M, T, I, theta, N, J) of E, B, J, rho
+B_UNIT = (0, 1, -2, -1, 0, 0, 0)
+J_UNIT = (-2, 0, 0, 1, 0, 0, 0)
+RHO_UNIT = (-3, 0, 1, 1, 0, 0, 0)
+
+
+class Model:
+    time_dependent = True
+
+    def __init__(self, deck, comm, backend, rng):
+        p = deck["pic"]
+        self.backend, self.xp = backend, backend.xp
+        self.mesh = mesh = Mesh.from_deck(deck, comm, GHOST)
+        self.b0 = background_field(p)
+        norm = math.sqrt(sum(v * v for v in self.b0))
+        self.b_hat = [v / norm for v in self.b0] if norm > 0 else list(np.asarray(p["b_direction"]) /
+                                                                        np.linalg.norm(p["b_direction"]))
+        self.density = {s["name"]: s["density"] for s in deck["species"]}
+        species = load_species(deck, mesh, rng, self.b_hat, self.xp)
+        background = -sum(s["charge"] * s["density"] for s in deck["species"]) if p["neutralise"] else 0.0
+        self.pic = PIC(mesh, backend, species, pusher=p["pusher"], background=background)
+        self.filter_passes = p["filter_passes"]
+        self.dump_particles = p["dump_particles"]
+        self.spectra = Spectra(mesh, p["spectrum_modes"], self.xp)
+        self.initial_count = self.particle_count()
+        self.poisson = solve_initial_field(self.pic, backend) if p["initial_poisson"] else None
+        for a in range(3):
+            self.pic.fields.b[a][mesh.interior] = self.b0[a]
+        self.parameters = self._parameters(deck)
+        self.warnings = resolution_warnings(deck)
+
+    def _parameters(self, deck):
+        """Given and derived plasma parameters (normalised units), printed at start and written to the output."""
+        mesh, run = self.mesh, deck["run"]
+        out = {"dt": run["dt"], "courant_limit": courant_limit(mesh.spacing), "B0_x": self.b0[0],
+               "B0_y": self.b0[1], "B0_z": self.b0[2]}
+        out["courant_number"] = run["dt"] / out["courant_limit"]
+        params = plasma_parameters(deck["pic"])
+        if params is not None:
+            out.update(params.derived(mesh.spacing, run["dt"]))
+        for s in deck["species"]:
+            name = s["name"]
+            out[f"particles_{name}"] = s["particles_per_cell"] * mesh.global_cells
+        if self.poisson is not None:
+            out["initial_poisson_iterations"] = self.poisson.iterations
+            out["initial_poisson_residual"] = self.poisson.residual
+            out["initial_net_charge_density"] = self.poisson.net_charge_density
+        return out
+
+    def particle_count(self):
+        return self.mesh.comm.allreduce(sum(int(s.x.shape[1]) for s in self.pic.species))
+
+    # -- model protocol -------------------------------------------------------------------------------------
+    def state_fields(self):
+        f = self.pic.fields
+        return {**{f"E_{c}": f.e[a] for a, c in enumerate("xyz")}, **{f"B_{c}": f.b[a] for a, c in enumerate("xyz")}}
+
+    def step(self, dt):
+        self.pic.step(dt)
+        return {}
+
+    def diagnostics(self):
+        out = dict(self.pic.energies())
+        out["gauss_error"] = self.pic.gauss_error()
+        count = self.particle_count()
+        if count != self.initial_count:
+            raise NumericalError(f"particles lost or duplicated: {count} instead of {self.initial_count}")
+        out["particles"] = float(count)
+        for s in self.pic.species:
+            for name, value in moments(s, self.b_hat, self.density[s.name], self.mesh.comm, self.xp).items():
+                out[f"{name}_{s.name}"] = value
+        out.update(self.spectra(self.pic.fields))
+        return out
+
+    def diagnostic_attributes(self):
+        """Attributes of the array diagnostics: the wavenumbers of the spectra."""
+        attrs = {"k": self.spectra.k, "axis": 0}
+        return {"spectrum_E": attrs, "spectrum_B": attrs}
+
+    def records(self):
+        mesh, f, host = self.mesh, self.pic.fields, self.backend.to_host
+        vector = {name: {c: Record(np.asarray(host(mesh.owned(comp[a]))), unit)
+                         for a, c in enumerate("xyz")}
+                  for name, comp, unit in (("E", f.e, E_UNIT), ("B", f.b, B_UNIT), ("J", f.j, J_UNIT))}
+        rho = np.asarray(host(self.pic.charge_density())).reshape(mesh.local_shape[: mesh.ndim])
+        return {**vector, "rho": Record(rho, RHO_UNIT)}
+
+    def particles(self):
+        """openPMD particle species of this rank (None when particle dumps are off)."""
+        if not self.dump_particles:
+            return None
+        host, out = self.backend.to_host, {}
+        for s in self.pic.species:
+            x, u = np.asarray(host(s.x)), np.asarray(host(s.u))
+            weight = self.density[s.name] * self.mesh.cell_volume / self._ppc(s)
+            out[s.name] = {"position": x, "momentum": s.mass * u, "id": np.asarray(host(s.ids)),
+                           "weighting": np.full(x.shape[1], weight), "charge": s.charge, "mass": s.mass}
+        return out
+
+    def _ppc(self, s):
+        return round(s.charge * self.density[s.name] / s.qw)
+
+    def solver_state(self):
+        return {}
+
+    def particle_state(self):
+        """This rank's particles for a checkpoint: {'<species>/<x|u|ids>': array with particles on the last axis}."""
+        host = self.backend.to_host
+        return {f"{s.name}/{k}": np.asarray(host(getattr(s, k))) for s in self.pic.species for k in PARTICLE_ARRAYS}
+
+    def restore(self, fields, state, particles=None):
+        mesh, xp = self.mesh, self.xp
+        for name, array in self.state_fields().items():
+            array[mesh.interior] = xp.asarray(fields[name]).reshape(mesh.local_shape)
+        restored = []
+        for s in self.pic.species:
+            arrays = {k: particles[f"{s.name}/{k}"] for k in PARTICLE_ARRAYS}
+            mine = _owned(mesh, arrays["x"])
+            arrays = {k: xp.asarray(np.ascontiguousarray(v[..., mine])) for k, v in arrays.items()}
+            restored.append(Species(s.name, s.charge, s.mass, arrays["x"], arrays["u"], arrays["ids"], s.qw))
+        self.pic.species[:] = restored
+
+
+def _owned(mesh, x):
+    """Mask of the positions inside this rank's block (all of them when one rank wrote the checkpoint to
+    this rank's block exactly; a filter when the rank count changed)."""
+    ok = np.ones(x.shape[-1], dtype=bool)
+    for a in range(mesh.ndim):
+        lo = mesh.origin[a] + mesh.local_offset[a] * mesh.spacing[a]
+        hi = mesh.origin[a] + (mesh.local_offset[a] + mesh.local_shape[a]) * mesh.spacing[a]
+        ok &= (x[a] >= lo) & (x[a] < hi)
+    return ok

@@ -1,0 +1,156 @@
+"""The `pic` family end to end through the CLI: decks, diagnostics, openPMD fields and particles (validator,
+openpmd-api, openpmd-viewer), checkpoints with particles and restart bit for bit on 1 and 2 ranks."""
+import subprocess
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import BIN, ROOT, run_cli
+
+THERMAL = ROOT / "decks" / "pic" / "thermal.toml"
+SMALL = ["--set", "mesh.shape=[16, 8]", "--set", "mesh.spacing=[0.1, 0.1]",
+         "--set", "species.0.particles_per_cell=9", "--set", "output.diag_every=5",
+         "--set", "output.fields_every=10", "--set", "run.steps=20"]
+
+
+def ok(proc):
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    return proc
+
+
+def run(out, nprocs=1, extra=()):
+    return ok(run_cli(["run", THERMAL, "-o", out, *SMALL, *extra], nprocs=nprocs))
+
+
+def walk(group, prefix=""):
+    out = {}
+    for key, value in group.items():
+        if isinstance(value, h5py.Group):
+            out.update(walk(value, f"{prefix}{key}/"))
+        else:
+            out[prefix + key] = value[...]
+    return out
+
+
+@pytest.fixture(scope="module")
+def two_rank_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pic") / "two"
+    proc = run(out, nprocs=2)
+    return out, proc
+
+
+def test_parameters_are_printed_and_written(two_rank_run):
+    out, proc = two_rank_run
+    assert "parameters: dt = 0.035, courant_limit = 0.0707107" in proc.stdout
+    with h5py.File(out / "diags" / "parameters.h5", "r") as f:
+        assert f.attrs["particles_electrons"] == 16 * 8 * 9
+        assert f.attrs["courant_number"] == pytest.approx(0.035 / 0.0707107, rel=1e-6)
+
+
+def test_diagnostics_and_spectrum_normalisation(two_rank_run):
+    """Scalars of spec section 4; the spectrum sums to the energy of the perpendicular components."""
+    out, _ = two_rank_run
+    with h5py.File(out / "diags" / "scalars.h5", "r") as f:
+        steps = f["step"][...]
+        assert list(steps) == [0, 5, 10, 15, 20]
+        for name in ("energy_E", "energy_B", "energy_kin_electrons", "energy_total", "gauss_error",
+                     "T_par_electrons", "T_perp_electrons", "heat_flux_electrons", "particles"):
+            assert np.all(np.isfinite(f[name][...])), name
+        assert np.all(f["gauss_error"][...] < 1e-11)
+        assert np.all(f["particles"][...] == 16 * 8 * 9)
+        assert f["T_par_electrons"][0] == pytest.approx(0.01, rel=0.15)
+        spectrum_e, k = f["spectrum_E"][...], f["spectrum_E"].attrs["k"]
+        assert spectrum_e.shape == (5, 9) and k[1] == pytest.approx(2 * np.pi / 1.6)
+    with h5py.File(out / "fields" / "data_00000010.h5", "r") as f:
+        e = f["data/10/meshes/E"]
+        energy_perp = 0.5 * (np.sum(e["y"][...] ** 2) + np.sum(e["z"][...] ** 2)) * 0.01
+    assert spectrum_e[2].sum() == pytest.approx(energy_perp, rel=1e-10)
+
+
+def test_openpmd_output_validates_and_reads_back(two_rank_run):
+    out, _ = two_rank_run
+    path = out / "fields" / "data_00000020.h5"
+    check = subprocess.run([str(BIN / "openPMD_check_h5"), "-i", str(path)], capture_output=True, text=True)
+    assert "Result: 0 Errors and 0 Warnings" in check.stdout, check.stdout
+    import openpmd_api as io
+
+    series = io.Series(str(out / "fields" / "data_%08T.h5"), io.Access.read_only)
+    electrons = series.iterations[20].particles["electrons"]
+    x = electrons["position"]["x"].load_chunk()
+    ids = electrons["id"][io.Mesh_Record_Component.SCALAR].load_chunk()
+    rho = series.iterations[20].meshes["rho"][io.Mesh_Record_Component.SCALAR].load_chunk()
+    series.flush()
+    assert x.shape == (16 * 8 * 9,) and np.all((x >= 0) & (x < 1.6))
+    assert np.array_equal(np.sort(ids), np.arange(16 * 8 * 9))       # ids survive migration, none lost
+    assert rho.shape == (16, 8)
+    del series
+
+
+def test_openpmd_viewer_reads_fields_and_particles(two_rank_run):
+    from openpmd_viewer import OpenPMDTimeSeries
+
+    out, _ = two_rank_run
+    ts = OpenPMDTimeSeries(str(out / "fields"), check_all_files=True)
+    assert list(ts.iterations) == [0, 10, 20] and ts.avail_species == ["electrons"]
+    ez, info = ts.get_field("E", "z", iteration=20)
+    assert ez.shape == (16, 8)
+    ux, w = ts.get_particle(["ux", "w"], species="electrons", iteration=0)
+    # momentum carries unitSI m_e c and mass m_e, so the viewer's ux is u = gamma v / c: thermal spread 0.1
+    assert np.std(ux) == pytest.approx(0.1, rel=0.15)
+    assert w == pytest.approx(np.full(ux.size, 0.01 / 9))
+
+
+@pytest.mark.parametrize("nprocs", [1, 2])
+def test_restart_is_bit_for_bit(tmp_path, nprocs):
+    """N steps = N/2 + restart + N/2: fields, particles (positions, momenta, ids, order) and diagnostics."""
+    run(tmp_path / "full", nprocs)
+    run(tmp_path / "split", nprocs, ["--set", "run.steps=10"])
+    run(tmp_path / "split", nprocs, ["--restart", "latest"])
+    with h5py.File(tmp_path / "full" / "checkpoints" / "ckpt_00000020" / "checkpoint.h5", "r") as a, \
+            h5py.File(tmp_path / "split" / "checkpoints" / "ckpt_00000020" / "checkpoint.h5", "r") as b:
+        full, split = walk(a), walk(b)
+    assert {k for k in full if k.startswith("particles/")} == {f"particles/electrons/{k}" for k in ("x", "u", "ids")}
+    for key in full:
+        assert np.array_equal(full[key], split[key]), key
+    with h5py.File(tmp_path / "full" / "diags" / "scalars.h5", "r") as a, \
+            h5py.File(tmp_path / "split" / "diags" / "scalars.h5", "r") as b:
+        for name in ("energy_total", "spectrum_B", "T_perp_electrons"):
+            assert np.array_equal(a[name][...], b[name][...]), name
+
+
+def test_restart_on_another_rank_count_keeps_every_particle(tmp_path):
+    run(tmp_path / "run", 2, ["--set", "run.steps=10"])
+    ok(run_cli(["run", THERMAL, "-o", tmp_path / "run", *SMALL, "--restart", "latest"], nprocs=1))
+    with h5py.File(tmp_path / "run" / "checkpoints" / "ckpt_00000020" / "checkpoint.h5", "r") as f:
+        assert np.array_equal(np.sort(f["particles/electrons/ids"][...]), np.arange(16 * 8 * 9))
+    with h5py.File(tmp_path / "run" / "diags" / "scalars.h5", "r") as f:
+        assert np.all(f["gauss_error"][...] < 1e-11)
+
+
+@pytest.mark.parametrize("deck", sorted((ROOT / "decks" / "pic").glob("*.toml")), ids=lambda p: p.stem)
+def test_pic_decks_validate(deck):
+    ok(run_cli(["check", deck]))
+
+
+def test_physical_inputs_derive_the_background_field(tmp_path):
+    """beta_e and theta_e give |B_0| = Omega_ce/omega_pe = sqrt(2 theta_e / beta_e) along b_direction, and
+    the species temperature defaults to theta_e."""
+    extra = ["--set", "pic.beta_e=0.5", "--set", "pic.theta_e=0.01", "--set", "pic.b_direction=[0.0, 1.0, 0.0]",
+             "--set", "run.steps=2"]
+    text = THERMAL.read_text().replace("temperature = 0.01\n", "")
+    deck = tmp_path / "deck.toml"
+    deck.write_text(text)
+    ok(run_cli(["run", deck, "-o", tmp_path / "out", *SMALL, *extra]))
+    with h5py.File(tmp_path / "out" / "diags" / "parameters.h5", "r") as f:
+        assert f.attrs["B0_y"] == pytest.approx(0.2) and f.attrs["B0_x"] == 0.0
+        assert f.attrs["wpe_over_wce"] == pytest.approx(5.0)
+    with h5py.File(tmp_path / "out" / "diags" / "scalars.h5", "r") as f:
+        assert f["T_perp_electrons"][0] == pytest.approx(0.01, rel=0.15)
+        assert f["energy_B"][0] == pytest.approx(0.5 * 0.2**2 * 1.6 * 0.8, rel=1e-3)
+
+
+def test_template_lists_species_as_array_of_tables():
+    proc = ok(run_cli(["template", "pic"]))
+    assert "[[species]]" in proc.stdout and "particles_per_cell" in proc.stdout
+
