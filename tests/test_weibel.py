@@ -30,33 +30,13 @@ relativistic shift is already -10 %, which is why the temperatures are kept this
 import math
 
 import numpy as np
-from scipy.special import ndtri
 
 from hpcsim.backend import CPUBackend
 from hpcsim.mesh import Mesh
 from hpcsim.parallel import Comm
 from hpcsim.pic.engine import PIC
-from hpcsim.pic.species import Species
+from hpcsim.pic.species import Species, quantile_bi_maxwellian
 from postprocess.theory import fit_growth_rate, weibel_fastest, weibel_growth
-
-
-def quiet_bi_maxwellian(theta_par, theta_perp, n_par, n_radii):
-    """Deterministic momenta u[3, 4 n_par n_radii] of a bi-Maxwellian with the parallel direction along x:
-    u_x at the n_par normal quantiles, |u_perp| at the n_radii quantiles of the 2-D Maxwellian (Rayleigh) with
-    4 directions at right angles per radius (angles spread by the golden ratio), the product of both sets,
-    second moments rescaled to theta_par and theta_perp exactly. Every u_x carries a perpendicular set that
-    sums to zero."""
-    ux = ndtri((np.arange(n_par) + 0.5) / n_par)
-    ux *= math.sqrt(theta_par / np.mean(ux**2))
-    radius = np.sqrt(-2.0 * np.log(1.0 - (np.arange(n_radii) + 0.5) / n_radii))
-    radius *= math.sqrt(2.0 * theta_perp / np.mean(radius**2))
-    angle = 2.0 * math.pi * ((np.arange(n_radii) * 0.5 * (math.sqrt(5.0) - 1.0)) % 1.0)
-    perp = np.stack([radius * np.cos(angle), radius * np.sin(angle)])
-    perp = np.concatenate([perp, np.stack([-perp[1], perp[0]]), -perp, np.stack([perp[1], -perp[0]])], axis=1)
-    u = np.zeros((3, n_par, perp.shape[1]))
-    u[0] = ux[:, None]
-    u[1], u[2] = perp[0][None, :], perp[1][None, :]
-    return u.reshape(3, -1)
 
 
 def weibel_run(theta_par, theta_perp, cells=48, n_par=32, n_radii=2, seed_amplitude=1e-8, cfl=0.5, t_end=300.0,
@@ -67,7 +47,7 @@ def weibel_run(theta_par, theta_perp, cells=48, n_par=32, n_radii=2, seed_amplit
     mesh = Mesh.create(Comm(), (cells,), (length,), "periodic", ghost=2)
     h = mesh.spacing[0]
     centres = (np.arange(cells) + 0.5) * h
-    momenta = quiet_bi_maxwellian(theta_par, theta_perp, n_par, n_radii)
+    momenta = quantile_bi_maxwellian(1.0, theta_par, theta_perp, n_par, n_radii).reshape(3, -1)
     ppc = momenta.shape[1]
     x = np.zeros((3, cells * ppc))
     x[0] = np.repeat(centres, ppc)

@@ -16,6 +16,7 @@ from .units import PROTON_ELECTRON_MASS_RATIO, PlasmaParameters
 
 GHOST = 2
 PUSHERS = ("vay", "boris")
+QUANTILE_GROUP = 8                # perpendicular momenta per parallel quantile (2 radii x 4 directions)
 CELLS_PER_DEBYE_WARNING = 3.0     # h / lambda_De above this heats the plasma numerically (finite-grid instability)
 
 
@@ -48,6 +49,9 @@ PIC = Section("pic", "Electromagnetic particle-in-cell (normalised units: c = 1,
     Key("neutralise", "bool", True, "Add an immobile background charge that makes the plasma neutral."),
     Key("initial_poisson", "bool", True, "Solve Gauss's law for the initial E of the loaded charge (MG-CG), so "
         "that gauss_error starts at round-off with random loading."),
+    Key("seed_field", "floats", [0.0, 0.0, 0.0], "Seed of the magnetic field: B_y, B_z += these * cos(k x) "
+        "(x component must be 0: div B = 0), k = 2 pi seed_mode / L_x along the first axis.", check=_vector3),
+    Key("seed_mode", "int", 1, "Mode number of the field seed along the first axis.", minimum=1),
     Key("filter_passes", "int", 0, "Binomial (1,2,1) current filter passes per step (0: none).", minimum=0),
     Key("spectrum_modes", "int", 64, "Fourier modes along the first axis kept in spectrum_E / spectrum_B.",
         minimum=1),
@@ -67,7 +71,11 @@ SPECIES = TableArray("species", "A particle species (any number of [[species]] t
     Key("temperature_perp", "float", None, "T_perp / m_e c^2 across B_0.", minimum=0.0),
     Key("drift", "floats", [0.0, 0.0, 0.0], "Drift momentum u = gamma v (x, y, z).", check=_vector3),
     Key("quiet_start", "bool", False, "Positions on a regular lattice (particles_per_cell = m^ndim) instead of "
-        "random."),
+        "random; with momentum_loading = \"quantiles\", every particle at its cell centre."),
+    Key("momentum_loading", "str", "random", "random: sampled (bi-)Maxwellian; quantiles: the same deterministic "
+        "set in every cell (particles_per_cell / 8 parallel quantiles x 8 perpendicular vectors summing to zero, "
+        "each group of 8 at one position): a plasma without magnetic noise for clean linear phases.",
+        choices=("random", "quantiles")),
     Key("mirror_momenta", "bool", False, "Load momenta in +-u pairs (zero mean momentum, lower current noise)."),
     Key("velocity_perturbation", "float", 0.0, "Seed: u_x += this * sin(k x) with k of mode perturbation_mode "
         "along the first axis."),
@@ -133,6 +141,8 @@ def check(deck):
         raise InputError(f"dt = {run['dt']:.6g} is at or above the Yee Courant limit {limit:.6g} "
                          f"(1 / sqrt(sum 1/h^2)); the field solve would be unstable", "run.dt")
     background_field(p)
+    if p["seed_field"][0] != 0.0:
+        raise InputError("the x component must be 0 (a B_x varying along x would break div B = 0)", "pic.seed_field")
     names = [s["name"] for s in deck["species"]]
     for i, s in enumerate(deck["species"]):
         where = f"species[{i}]"
@@ -143,7 +153,13 @@ def check(deck):
         if s["charge"] == 0.0:
             raise InputError("must not be zero (neutral particles do not couple to the fields)", f"{where}.charge")
         species_temperatures(s, p, where)
-        if s["quiet_start"]:
+        if s["momentum_loading"] == "quantiles":
+            if s["particles_per_cell"] % QUANTILE_GROUP:
+                raise InputError(f"momentum_loading = \"quantiles\" needs a multiple of {QUANTILE_GROUP} particles "
+                                 f"per cell, got {s['particles_per_cell']}", f"{where}.particles_per_cell")
+            if s["mirror_momenta"]:
+                raise InputError("quantile loading is already symmetric; drop mirror_momenta", f"{where}.mirror_momenta")
+        elif s["quiet_start"]:
             ndim, ppc = len(mesh["shape"]), s["particles_per_cell"]
             if round(ppc ** (1.0 / ndim)) ** ndim != ppc:
                 raise InputError(f"quiet_start needs m^{ndim} particles per cell, got {ppc}",

@@ -11,7 +11,8 @@ only in the non-relativistic limit, which is the regime of the validation cases)
 Spectra along the first axis: for the field components perpendicular to it (E_y, E_z; B_y, B_z), with
 F_m = sum_i f_i exp(-2 pi i m i / N) along axis 0 on every line of the other axes,
     W_m = (V_cell / 2) (c_m / N) sum_lines sum_components |F_m|^2,   c_m = 1 (m = 0, N/2), else 2,
-so that sum over m = 0..N/2 of W_m is the energy of those components. The DFT along axis 0 is summed across
+so that sum over m = 0..N/2 of W_m is the energy of those components; `spectrum_Ex` is the same for the
+longitudinal E_x. The DFT along axis 0 is summed across
 the ranks that share the same lines (a sub-communicator of the Cartesian grid).
 """
 import math
@@ -73,5 +74,7 @@ class Spectra:
         return mesh.comm.allreduce(total) * self.weight
 
     def __call__(self, fields):
-        """{spectrum_E, spectrum_B} from the Yee fields (components y, z)."""
-        return {"spectrum_E": self.energy(fields.e[1:]), "spectrum_B": self.energy(fields.b[1:])}
+        """{spectrum_E, spectrum_B} from the Yee fields (components y, z), and the longitudinal spectrum_Ex
+        (E_x: Langmuir waves, two-stream and other electrostatic modes along the first axis)."""
+        return {"spectrum_E": self.energy(fields.e[1:]), "spectrum_B": self.energy(fields.b[1:]),
+                "spectrum_Ex": self.energy(fields.e[:1])}

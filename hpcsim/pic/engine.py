@@ -63,8 +63,10 @@ class PIC:
         self.mesh.sum_ghosts(rho)
         return rho[self.mesh.interior] + self.background
 
-    def gauss_error(self):
-        """max |div E - rho| / max |rho| over the mesh (div E by backward differences, E_x at i+1/2)."""
+    def gauss_error(self, scale=0.0):
+        """max |div E - rho| / max(max |rho|, scale) over the mesh (div E by backward differences, E_x at
+        i+1/2). `scale` (e.g. the species' charge density sum |q_s| n_s) keeps the ratio meaningful when the
+        net charge density is itself at round-off (a quiet start of a neutral plasma)."""
         mesh, e = self.mesh, self.fields.e
         for c in e:
             mesh.fill_ghosts(c)
@@ -75,5 +77,5 @@ class PIC:
             div += (e[a][mesh.interior] - e[a][tuple(back)]) / mesh.spacing[a]
         rho = self.charge_density()
         comm = mesh.comm
-        scale = max(comm.allreduce(float(np.max(np.abs(rho))), "max"), 1e-300)
+        scale = max(comm.allreduce(float(np.max(np.abs(rho))), "max"), scale, 1e-300)
         return comm.allreduce(float(np.max(np.abs(div - rho))), "max") / scale

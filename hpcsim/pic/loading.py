@@ -18,8 +18,8 @@ import numpy as np
 
 from ..linalg.config import make_solver
 from ..linalg.operators import ShiftedLaplacian
-from .deck import species_mass, species_temperatures
-from .species import Species, bi_maxwellian
+from .deck import QUANTILE_GROUP, species_mass, species_temperatures
+from .species import Species, bi_maxwellian, quantile_bi_maxwellian
 
 POISSON_RTOL = 1e-13
 
@@ -45,6 +45,34 @@ def cell_positions(mesh, ppc, rng, quiet):
     return x, ids.astype(np.int64)
 
 
+def quantile_loading(mesh, ppc, rng, at_centre, mass, t_par, t_perp, b_hat):
+    """(x, ids, u) with the deterministic momentum set of `quantile_bi_maxwellian` in every cell: groups of
+    QUANTILE_GROUP particles (one parallel quantile, perpendicular momenta summing to zero) share a position,
+    random in the cell or, with `at_centre`, the cell centre."""
+    x, ids = cell_positions(mesh, ppc, rng, quiet=False)
+    cells, groups = x.shape[1] // ppc, ppc // QUANTILE_GROUP
+    x = x.reshape(3, cells, groups, QUANTILE_GROUP)
+    x[...] = x[..., :1]
+    if at_centre:
+        for a in range(mesh.ndim):
+            h = mesh.spacing[a]
+            x[a] = mesh.origin[a] + (np.floor((x[a] - mesh.origin[a]) / h) + 0.5) * h
+    n_radii = QUANTILE_GROUP // 4
+    u = quantile_bi_maxwellian(mass, t_par, t_perp, groups, n_radii, b_hat).reshape(3, ppc)
+    return x.reshape(3, -1), ids, np.tile(u, (1, cells))
+
+
+def seed_field(pic, amplitude, mode):
+    """B_y, B_z += amplitude * cos(k x) at their staggered positions x_(i+1/2), k = 2 pi mode / L_x."""
+    mesh = pic.mesh
+    k = 2.0 * math.pi * mode / mesh.length[0]
+    i = np.arange(mesh.local_offset[0], mesh.local_offset[0] + mesh.local_shape[0])
+    profile = np.cos(k * (i + 0.5) * mesh.spacing[0]).reshape((-1,) + (1,) * 2)
+    for a in (1, 2):
+        if amplitude[a]:
+            pic.fields.b[a][mesh.interior] += pic.fields.xp.asarray(amplitude[a] * profile)
+
+
 def load_species(deck, mesh, rng, b_hat, xp=np):
     """The `Species` of the deck on this rank's block."""
     p = deck["pic"]
@@ -52,8 +80,12 @@ def load_species(deck, mesh, rng, b_hat, xp=np):
     for s in deck["species"]:
         mass, ppc = species_mass(s, p), s["particles_per_cell"]
         t_par, t_perp = species_temperatures(s, p, "species")
-        x, ids = cell_positions(mesh, ppc, rng, s["quiet_start"])
-        u = bi_maxwellian(rng, x.shape[1], mass, t_par, t_perp, b_hat, s["drift"], symmetric=s["mirror_momenta"])
+        if s["momentum_loading"] == "quantiles":
+            x, ids, u = quantile_loading(mesh, ppc, rng, s["quiet_start"], mass, t_par, t_perp, b_hat)
+            u += np.asarray(s["drift"], dtype=float)[:, None]
+        else:
+            x, ids = cell_positions(mesh, ppc, rng, s["quiet_start"])
+            u = bi_maxwellian(rng, x.shape[1], mass, t_par, t_perp, b_hat, s["drift"], symmetric=s["mirror_momenta"])
         if s["velocity_perturbation"]:
             k = 2.0 * math.pi * s["perturbation_mode"] / mesh.length[0]
             u[0] += s["velocity_perturbation"] * np.sin(k * (x[0] - mesh.origin[0]))

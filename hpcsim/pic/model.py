@@ -18,7 +18,7 @@ from .deck import GHOST, SECTIONS, background_field, check, plasma_parameters, r
 from .diagnostics import Spectra, moments
 from .engine import PIC
 from .fields import courant_limit
-from .loading import load_species, solve_initial_field
+from .loading import load_species, seed_field, solve_initial_field
 from .species import Species
 
 TIME_DEPENDENT = True
@@ -41,6 +41,7 @@ class Model:
         self.b_hat = [v / norm for v in self.b0] if norm > 0 else list(np.asarray(p["b_direction"]) /
                                                                         np.linalg.norm(p["b_direction"]))
         self.density = {s["name"]: s["density"] for s in deck["species"]}
+        self.charge_scale = sum(abs(s["charge"]) * s["density"] for s in deck["species"])
         species = load_species(deck, mesh, rng, self.b_hat, self.xp)
         background = -sum(s["charge"] * s["density"] for s in deck["species"]) if p["neutralise"] else 0.0
         self.pic = PIC(mesh, backend, species, pusher=p["pusher"], background=background)
@@ -51,6 +52,7 @@ class Model:
         self.poisson = solve_initial_field(self.pic, backend) if p["initial_poisson"] else None
         for a in range(3):
             self.pic.fields.b[a][mesh.interior] = self.b0[a]
+        seed_field(self.pic, p["seed_field"], p["seed_mode"])
         self.parameters = self._parameters(deck)
         self.warnings = resolution_warnings(deck)
 
@@ -86,7 +88,7 @@ class Model:
 
     def diagnostics(self):
         out = dict(self.pic.energies())
-        out["gauss_error"] = self.pic.gauss_error()
+        out["gauss_error"] = self.pic.gauss_error(self.charge_scale)
         count = self.particle_count()
         if count != self.initial_count:
             raise NumericalError(f"particles lost or duplicated: {count} instead of {self.initial_count}")
@@ -100,7 +102,7 @@ class Model:
     def diagnostic_attributes(self):
         """Attributes of the array diagnostics: the wavenumbers of the spectra."""
         attrs = {"k": self.spectra.k, "axis": 0}
-        return {"spectrum_E": attrs, "spectrum_B": attrs}
+        return {"spectrum_E": attrs, "spectrum_B": attrs, "spectrum_Ex": attrs}
 
     def records(self):
         mesh, f, host = self.mesh, self.pic.fields, self.backend.to_host

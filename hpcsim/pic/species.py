@@ -4,9 +4,11 @@ x[3, N] positions (unused axes 0), u[3, N] momenta u = gamma v at half-integer t
 and the fields gathered at the particles e[3, N], b[3, N]. Each macro-particle carries the density
 `density / particles_per_cell` of its species, so `qw` = q w / V = q density / particles_per_cell.
 """
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.special import ndtri
 
 
 @dataclass
@@ -60,12 +62,7 @@ def bi_maxwellian(rng, count, mass, theta_par, theta_perp, b_hat=(1.0, 0.0, 0.0)
     vector b_hat and sqrt(theta_perp / m) across it (non-relativistic sampling, for theta << 1), plus `drift`
     (a u = gamma v). With `symmetric`, the second half of the particles mirrors the first (u -> -u before the
     drift), which zeroes the sampled mean momentum and lowers the noise of the initial current."""
-    b = np.asarray(b_hat, dtype=float)
-    b = b / np.linalg.norm(b)
-    trial = np.array([0.0, 0.0, 1.0]) if abs(b[2]) < 0.9 else np.array([1.0, 0.0, 0.0])
-    p1 = np.cross(b, trial)
-    p1 /= np.linalg.norm(p1)
-    p2 = np.cross(b, p1)
+    b, p1, p2 = perpendicular_basis(b_hat)
     half = (count + 1) // 2 if symmetric else count
     g = rng.standard_normal((3, half))
     u = (np.sqrt(theta_par / mass) * g[0] * b[:, None] + np.sqrt(theta_perp / mass) * (g[1] * p1[:, None]
@@ -73,3 +70,32 @@ def bi_maxwellian(rng, count, mass, theta_par, theta_perp, b_hat=(1.0, 0.0, 0.0)
     if symmetric:
         u = np.concatenate([u, -u], axis=1)[:, :count]
     return u + np.asarray(drift, dtype=float)[:, None]
+
+
+def perpendicular_basis(b_hat):
+    """Unit vectors (b, p1, p2), right-handed, with b along b_hat."""
+    b = np.asarray(b_hat, dtype=float)
+    b = b / np.linalg.norm(b)
+    trial = np.array([0.0, 0.0, 1.0]) if abs(b[2]) < 0.9 else np.array([1.0, 0.0, 0.0])
+    p1 = np.cross(b, trial)
+    p1 /= np.linalg.norm(p1)
+    return b, p1, np.cross(b, p1)
+
+
+def quantile_bi_maxwellian(mass, theta_par, theta_perp, n_par, n_radii=2, b_hat=(1.0, 0.0, 0.0)):
+    """Deterministic momenta u[3, n_par, 4 n_radii] of a bi-Maxwellian (a quiet start in velocity): u_par at the
+    n_par normal quantiles, |u_perp| at the n_radii quantiles of the 2-D Maxwellian (Rayleigh), each at 4
+    directions at right angles (angles spread by the golden ratio), second moments rescaled to theta/m
+    exactly. For every u_par the perpendicular set sums to zero, so particles that stream together carry no
+    net transverse current: the loaded plasma has no magnetic noise (what a Weibel or whistler linear phase
+    needs to be seen over many e-folds)."""
+    b, p1, p2 = perpendicular_basis(b_hat)
+    u_par = ndtri((np.arange(n_par) + 0.5) / n_par)
+    u_par *= math.sqrt(theta_par / mass / np.mean(u_par**2)) if theta_par > 0 else 0.0
+    radius = np.sqrt(-2.0 * np.log(1.0 - (np.arange(n_radii) + 0.5) / n_radii))
+    radius *= math.sqrt(2.0 * theta_perp / mass / np.mean(radius**2))
+    angle = 2.0 * math.pi * ((np.arange(n_radii) * 0.5 * (math.sqrt(5.0) - 1.0)) % 1.0)
+    a = np.stack([radius * np.cos(angle), radius * np.sin(angle)])
+    a = np.concatenate([a, np.stack([-a[1], a[0]]), -a, np.stack([a[1], -a[0]])], axis=1)
+    return (u_par[None, :, None] * b[:, None, None] + a[0][None, None, :] * p1[:, None, None]
+            + a[1][None, None, :] * p2[:, None, None])
