@@ -57,7 +57,7 @@ class PIC:
 
     def charge_density(self):
         """rho on the nodes (owned cells), the background included."""
-        rho = self.mesh.zeros()
+        rho = self.mesh.zeros(self.fields.xp)
         for s in self.species:
             self.deposit_k.deposit_rho(rho, s.x, s.qw, self.inv_h, self.shift)
         self.mesh.sum_ghosts(rho)
@@ -70,12 +70,13 @@ class PIC:
         mesh, e = self.mesh, self.fields.e
         for c in e:
             mesh.fill_ghosts(c)
-        div = np.zeros(mesh.local_shape)
+        xp = self.fields.xp
+        div = xp.zeros(mesh.local_shape)
         for a in range(mesh.ndim):
             back = [slice(g, g + n) for g, n in zip(mesh.ghosts, mesh.local_shape)]
             back[a] = slice(mesh.ghosts[a] - 1, mesh.ghosts[a] + mesh.local_shape[a] - 1)
             div += (e[a][mesh.interior] - e[a][tuple(back)]) / mesh.spacing[a]
         rho = self.charge_density()
         comm = mesh.comm
-        scale = max(comm.allreduce(float(np.max(np.abs(rho))), "max"), scale, 1e-300)
-        return comm.allreduce(float(np.max(np.abs(div - rho))), "max") / scale
+        scale = max(comm.allreduce(float(xp.max(xp.abs(rho))), "max"), scale, 1e-300)
+        return comm.allreduce(float(xp.max(xp.abs(div - rho))), "max") / scale
