@@ -1,0 +1,193 @@
+"""Linear theory of parallel-propagating electromagnetic modes in a bi-Maxwellian electron-proton plasma:
+the whistler (electron-cyclotron) branch and its temperature-anisotropy instability (T_perp > T_par), and the
+parallel electron firehose (T_par > T_perp).
+
+Units as in TF-PIC: c = 1, frequencies in omega_pe, wavenumbers in omega_pe / c, temperatures in m_e c^2,
+masses in m_e; B_0 = Omega_ce / omega_pe = 1 / (omega_pe / Omega_ce). Non-relativistic Vlasov-Maxwell with
+k parallel to B_0, no drifts. For circular polarisation sigma = +1 (right-hand, R) or -1 (left-hand, L):
+
+    D(omega, k) = omega^2 - k^2 + sum_s omega_ps^2 [ omega / (k w_s) Z(xi_s) + (A_s - 1)(1 + xi_s Z(xi_s)) ] = 0,
+    xi_s = (omega + sigma Omega_s) / (k w_s),   w_s = sqrt(2 T_par,s / m_s),   A_s = T_perp,s / T_par,s,
+
+Omega_s = q_s B_0 / m_s signed (negative for electrons), Z the plasma dispersion function (Fried & Conte,
+`theory.plasma_z`, scipy.special.wofz) analytic in the whole complex plane, so damped roots are Landau roots
+(Stix 1992, ch. 11; Gary 1993, ch. 7). Cold limit: Z(xi) -> -1/xi gives n^2 = k^2/omega^2 = 1 -
+sum_s omega_ps^2 / (omega (omega + sigma Omega_s)), Stix's R (sigma = +1: resonance at omega = |Omega_e|) and L.
+
+Root finding: secant iteration in the complex omega plane (scipy.optimize.newton without derivative, which
+handles complex numbers) from an initial guess, then continuation in k (each root seeds the next k).
+Initial guesses: the whistler branch starts from the cold R-mode root with 0 < omega < |Omega_e| (a real root
+of the quartic that clears the denominators) plus a small positive imaginary part; the firehose branch
+(left-hand, omega_r and gamma of order the proton gyrofrequency, at k d_e ~ 0.01-0.1) starts from the genuine
+root with the largest growth among secant runs from a grid of guesses omega = Omega_p (x + i y) at the
+smallest k of the scan, followed upwards.
+"""
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import brentq, minimize_scalar, newton
+
+from .theory import plasma_z
+
+PROTON_ELECTRON_MASS_RATIO = 1836.15267343
+
+
+@dataclass(frozen=True)
+class BiMaxwellianPlasma:
+    """Electron-proton plasma: beta_e_par = 2 n T_e,par / B_0^2, omega_pe / Omega_ce, anisotropies
+    A_s = T_perp,s / T_par,s, and T_p,par / T_e,par."""
+
+    beta_e_par: float
+    wpe_over_wce: float
+    anisotropy_e: float
+    mass_ratio: float = PROTON_ELECTRON_MASS_RATIO
+    temperature_ratio: float = 1.0
+    anisotropy_p: float = 1.0
+
+    @property
+    def b0(self):
+        return 1.0 / self.wpe_over_wce
+
+    @property
+    def theta_e_par(self):
+        return 0.5 * self.beta_e_par * self.b0**2
+
+    def species(self):
+        """(omega_ps^2, signed Omega_s, w_s, A_s) of electrons and protons."""
+        mu, b0, theta = self.mass_ratio, self.b0, self.theta_e_par
+        return ((1.0, -b0, math.sqrt(2.0 * theta), self.anisotropy_e),
+                (1.0 / mu, b0 / mu, math.sqrt(2.0 * theta * self.temperature_ratio / mu), self.anisotropy_p))
+
+
+def dispersion(omega, k, plasma, polarization=+1):
+    """D(omega, k) of the module docstring (complex omega, k > 0, polarization +1 = R, -1 = L)."""
+    out = omega * omega - k * k
+    for wp2, gyro, w, anisotropy in plasma.species():
+        xi = (omega + polarization * gyro) / (k * w)
+        z = plasma_z(xi)
+        out += wp2 * (omega / (k * w) * z + (anisotropy - 1.0) * (1.0 + xi * z))
+    return out
+
+
+def cold_frequencies(k, plasma, polarization=+1):
+    """Real positive roots omega of the cold relation omega^2 - k^2 = sum_s omega_ps^2 omega / (omega + sigma
+    Omega_s), i.e. the quartic (omega^2 - k^2)(omega + a)(omega + b) - omega [wp_e^2 (omega + b) +
+    wp_p^2 (omega + a)] = 0 with a, b = sigma Omega_e, sigma Omega_p; sorted."""
+    (wpe2, ge, _, _), (wpp2, gp, _, _) = plasma.species()
+    a, b = polarization * ge, polarization * gp
+    quad = np.polynomial.Polynomial([-k * k, 0.0, 1.0])
+    poly = quad * np.polynomial.Polynomial([a, 1.0]) * np.polynomial.Polynomial([b, 1.0]) \
+        - np.polynomial.Polynomial([0.0, 1.0]) * (wpe2 * np.polynomial.Polynomial([b, 1.0])
+                                                 + wpp2 * np.polynomial.Polynomial([a, 1.0]))
+    roots = poly.roots()
+    return np.sort([r.real for r in roots if abs(r.imag) < 1e-9 * (1 + abs(r)) and r.real > 0])
+
+
+def cold_whistler(k, plasma):
+    """The cold R-mode frequency on the whistler branch, 0 < omega < |Omega_e|."""
+    limit = plasma.b0
+    below = [w for w in cold_frequencies(k, plasma, +1) if w < limit]
+    if not below:
+        raise ValueError(f"no cold whistler root at k = {k}")
+    return max(below)
+
+
+def root(k, plasma, guess, polarization=+1):
+    """The root of D(omega, k) = 0 reached by the complex secant iteration from `guess`."""
+    scale = max(abs(guess), 1e-12)
+    value = newton(lambda w: dispersion(w, k, plasma, polarization), complex(guess), tol=1e-12 * scale,
+                   maxiter=200)
+    return complex(value)
+
+
+def whistler_branch(ks, plasma):
+    """Complex omega(k) on the whistler branch for increasing wavenumbers `ks` (continuation from the cold
+    root, see the module docstring). Where the branch is lost (strongly damped at large k, the secant
+    iteration stops converging) the remaining entries are NaN."""
+    out, guess = np.full(len(ks), np.nan + 0j), None
+    for i, k in enumerate(ks):
+        if guess is None:
+            guess = cold_whistler(k, plasma) + 1e-3j * plasma.b0
+        try:
+            guess = root(k, plasma, guess, +1)
+        except RuntimeError:
+            break
+        out[i] = guess
+    return out
+
+
+def firehose_branch(ks, plasma, grid_x=(0.0, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0), grid_y=(0.3, 2.0, 10.0, 50.0)):
+    """Complex omega(k) of the parallel electron firehose (left-hand polarisation, omega_r of order Omega_p)
+    for `ks`: the fastest genuine root (|D| small relative to omega^2 + k^2) from a grid of guesses
+    Omega_p (x + i y) at the first k, then continuation (NaN where the branch is lost)."""
+    omega_p = plasma.b0 / plasma.mass_ratio
+    out, guess = [], None
+    for k in ks:
+        if guess is None:
+            candidates = []
+            for x in grid_x:
+                for y in grid_y:
+                    try:
+                        w = root(k, plasma, omega_p * complex(x, y), -1)
+                    except (RuntimeError, OverflowError, ZeroDivisionError):
+                        continue
+                    if abs(dispersion(w, k, plasma, -1)) < 1e-8 * (abs(w) ** 2 + k * k):
+                        candidates.append(w)
+            finite = [c for c in candidates if np.isfinite(c) and c.real >= 0.0]
+            if not finite:
+                raise ValueError(f"no firehose root found at k = {k}")
+            guess = max(finite, key=lambda c: c.imag)
+        else:
+            try:
+                guess = root(k, plasma, guess, -1)
+            except RuntimeError:
+                break
+        out.append(guess)
+    return np.array(out + [np.nan + 0j] * (len(ks) - len(out)))
+
+
+def fastest_growing(plasma, branch="whistler", kmin=0.05, kmax=None, points=60):
+    """(k, omega_r, gamma) of the fastest-growing mode of a branch: scan with continuation on `points`
+    wavenumbers (in omega_pe / c), then a bounded Brent search around the best one (the root followed by
+    continuation from its neighbour)."""
+    if branch == "whistler":
+        kmax = kmax or 2.0
+        ks = np.linspace(kmin, kmax, points)
+        omegas = whistler_branch(ks, plasma)
+
+        def at(k, guess):
+            return root(k, plasma, guess, +1)
+    elif branch == "firehose":
+        kmin, kmax = min(kmin, 0.01), kmax or 0.3
+        ks = np.linspace(kmin, kmax, points)
+        omegas = firehose_branch(ks, plasma)
+
+        def at(k, guess):
+            return root(k, plasma, guess, -1)
+    else:
+        raise ValueError(f"branch must be 'whistler' or 'firehose', got {branch!r}")
+    best = int(np.nanargmax(omegas.imag))
+    lo, hi = ks[max(best - 1, 0)], ks[min(best + 1, len(ks) - 1)]
+    lo, hi = min(lo, hi), max(lo, hi)
+    guess = omegas[best]
+    result = minimize_scalar(lambda k: -at(k, guess).imag, bounds=(lo, hi), method="bounded",
+                             options={"xatol": 1e-6 * hi})
+    w = at(result.x, guess)
+    return float(result.x), w.real, w.imag
+
+
+def threshold_anisotropy(beta_e_par, growth, branch="whistler", wpe_over_wce=5.0, bracket=None, **kwargs):
+    """The electron anisotropy T_perp/T_par at which the branch's maximum growth rate equals `growth` (in
+    units of |Omega_e| for the whistler branch, of Omega_p for the firehose), by Brent's method on the
+    anisotropy: what the published threshold fits (Gary & Wang 1996 for the whistler anisotropy instability)
+    parametrise."""
+    b0 = 1.0 / wpe_over_wce
+    unit = b0 if branch == "whistler" else b0 / kwargs.get("mass_ratio", PROTON_ELECTRON_MASS_RATIO)
+
+    def excess(anisotropy):
+        plasma = BiMaxwellianPlasma(beta_e_par, wpe_over_wce, anisotropy, **kwargs)
+        return fastest_growing(plasma, branch)[2] / unit - growth
+
+    lo, hi = bracket or ((1.05, 8.0) if branch == "whistler" else (0.05, 0.95))
+    return brentq(excess, lo, hi, xtol=1e-5)

@@ -1,0 +1,67 @@
+"""Linear theory of parallel electromagnetic modes (postprocess.parallel_modes) against its known limits:
+the cold R-mode, Landau/cyclotron damping of an isotropic plasma, the whistler anisotropy threshold fit of
+Gary & Wang (1996), and the fluid firehose at long wavelength."""
+import math
+
+import numpy as np
+import pytest
+
+from postprocess.parallel_modes import (BiMaxwellianPlasma, cold_whistler, dispersion, fastest_growing,
+                                        firehose_branch, threshold_anisotropy, whistler_branch)
+from postprocess.theory import weibel_dispersion
+
+
+def test_cold_limit_is_the_cold_r_mode():
+    plasma = BiMaxwellianPlasma(1e-8, 5.0, 1.0)
+    ks = np.linspace(0.2, 2.0, 19)
+    omega = whistler_branch(ks, plasma)
+    cold = np.array([cold_whistler(k, plasma) for k in ks])
+    np.testing.assert_allclose(omega.real, cold, rtol=1e-6)
+    assert np.all(np.abs(omega.imag) < 1e-9 * cold)
+    # electron whistler limit omega_pe >> Omega_e, omega >> Omega_p: omega = k^2 Omega_e / (1 + k^2)
+    assert cold[3] == pytest.approx(0.25 * 0.2 / 1.25, rel=0.02)
+
+
+def test_isotropic_plasma_is_damped():
+    plasma = BiMaxwellianPlasma(0.5, 5.0, 1.0)
+    gamma = whistler_branch(np.linspace(0.3, 1.2, 10), plasma).imag
+    assert np.all(gamma[np.isfinite(gamma)] < 0)
+    assert gamma[-1] < gamma[0]                   # stronger cyclotron damping closer to the resonance
+
+
+def test_unmagnetised_limit_is_the_weibel_relation():
+    """B_0 -> 0 and immobile protons (huge mass ratio): both polarisations reduce to the Weibel relation."""
+    plasma = BiMaxwellianPlasma(2 * 0.01 / (1e9) ** 2, 1e9, 3.0, mass_ratio=1e12)
+    omega, k = 0.05 + 0.03j, 0.8
+    expect = weibel_dispersion(omega, k, plasma.theta_e_par, 3.0 * plasma.theta_e_par)
+    for sigma in (+1, -1):
+        assert dispersion(omega, k, plasma, sigma) == pytest.approx(expect, rel=1e-6)
+
+
+@pytest.mark.parametrize("beta", [0.3, 1.0])
+def test_whistler_anisotropy_threshold_matches_gary_wang(beta):
+    """Gary & Wang (1996): T_perp/T_par - 1 = 0.36 / beta_e_par^0.55 for gamma_max = 0.01 |Omega_e|."""
+    anisotropy = threshold_anisotropy(beta, 0.01, "whistler")
+    assert anisotropy - 1.0 == pytest.approx(0.36 / beta**0.55, rel=0.05)
+
+
+def test_anisotropic_whistler_grows_below_the_electron_gyrofrequency():
+    plasma = BiMaxwellianPlasma(0.1, 5.0, 3.0)
+    k, omega_r, gamma = fastest_growing(plasma, "whistler")
+    assert gamma > 0.0 and 0.0 < omega_r < plasma.b0 and 0.3 < k < 2.0
+
+
+def test_firehose_long_wavelength_limit_is_the_fluid_firehose():
+    """k -> 0: gamma -> k v_A sqrt((beta_par - beta_perp)/2 - 1), v_A = B_0 / sqrt(m_p + m_e)."""
+    plasma = BiMaxwellianPlasma(4.0, 5.0, 0.1)
+    k = 0.001                                     # followed down from k = 0.01, where gamma ~ 0.2 Omega_p
+    omega = firehose_branch([0.01, 0.005, 0.002, k], plasma)[-1]
+    fluid = k * plasma.b0 / math.sqrt(plasma.mass_ratio + 1.0) * math.sqrt(4.0 * 0.9 / 2.0 - 1.0)
+    assert omega.imag == pytest.approx(fluid, rel=0.01)
+
+
+def test_firehose_growth_and_stability():
+    omega_p = 0.2 / 1836.15267343
+    k, omega_r, gamma = fastest_growing(BiMaxwellianPlasma(4.0, 5.0, 0.1), "firehose")
+    assert 0.2 < gamma / omega_p < 2.0 and abs(omega_r) < 20 * omega_p and 0.01 < k < 0.2
+    assert fastest_growing(BiMaxwellianPlasma(0.5, 5.0, 0.5), "firehose")[2] < 0.0
