@@ -61,24 +61,26 @@ def apply_var_at(u, a, out, i, j, k, ox, oy, oz, wx, wy, wz, alpha, beta):
     return u[i, j, k] * v
 
 
-# Slots of the device-resident scalar array of `DeferredCheckCG` (kernels `*_into`, `direction_update`, `advance`)
-PAP, RZ, RZ_NEW, RR = 0, 1, 2, 3
+# Slots of the device-resident scalar array `s` of `DeferredCheckCG`: p.Ap, r.r, and r.z of even and odd
+# iterations (RZ + parity). Alternating the r.z slots keeps the old r.z beside the new one with no copy, so an
+# iteration needs no kernel of its own to roll the scalars over; without a preconditioner r.z is r.r, which
+# then lands in the r.z slot instead of RR.
+PAP, RR, RZ = 0, 1, 2
 
 
-def step_length(s):
-    """alpha = r.z / p.Ap, or 0 where p.Ap is not positive (a breakdown, flagged by `advance_at`)."""
-    return s[RZ] / s[PAP] if s[PAP] > 0.0 else 0.0
+def step_length(s, old):
+    """alpha = r.z / p.Ap with r.z = s[old], or 0 where p.Ap is not positive (a breakdown, flagged by
+    `history_entry`)."""
+    return s[old] / s[PAP] if s[PAP] > 0.0 else 0.0
 
 
-def direction_coefficient(s, num):
-    """beta = (r.z)_new / (r.z)_old, or 0 where the old one is not positive."""
-    return s[num] / s[RZ] if s[RZ] > 0.0 else 0.0
+def direction_coefficient(s, new, old):
+    """beta = (r.z)_new / (r.z)_old = s[new] / s[old], or 0 where the old one is not positive."""
+    return s[new] / s[old] if s[old] > 0.0 else 0.0
 
 
-def advance_at(s, history, slot, num):
-    """End of a CG iteration on the device: history[slot] = r.r (-1 flags a breakdown, p.Ap <= 0 or not finite);
-    the new r.z becomes the old one."""
+def history_entry(s, rr):
+    """An iteration's entry in the device history: r.r = s[rr], or -1 flagging a breakdown (p.Ap <= 0 or not
+    finite)."""
     pap = s[PAP]
-    history[slot] = s[RR] if pap > 0.0 and pap < math.inf else -1.0
-    s[RZ] = s[num]
-    return 0.0
+    return s[rr] if pap > 0.0 and pap < math.inf else -1.0

@@ -1,7 +1,7 @@
 """GPU (numba.cuda) fused vector updates of the CG variants, with the same interface as `krylov_fused_cpu`.
 
-One thread per owned cell, as in `linalg_gpu`, whose cell mapping, shared-memory block reduction and launch
-helpers are reused here. A kernel fusing c dots reduces each into its own row of a (c, blocks) partial array;
+One thread per owned cell on the launch geometry of `gpu_grid` (cell mapping, shared-memory block reduction),
+as in `linalg_gpu`. A kernel fusing c dots reduces each into its own row of a (c, blocks) partial array;
 the rows are summed by the array module of the inputs and returned to the host as one numpy array (the send
 buffer of the solver's `Allreduce`). The per-element bodies are those of `krylov_fused_elements`.
 """
@@ -9,7 +9,8 @@ import numpy as np
 from numba import cuda
 
 from . import krylov_fused_elements as el
-from .linalg_gpu import THREADS, _blocks, _cupy, _reduce, block_sum, owned_cell
+from .gpu_grid import block_count, block_sum, launch, owned_cell
+from .linalg_gpu import _partial_array, _reduce
 from .twice import compile_for
 
 _cell = compile_for(cuda.jit(device=True), el.cg1_step_at, el.cg1_plain_step_at, el.pipelined_step_at,
@@ -21,30 +22,27 @@ stack_dot_cell, direction_cell = _cell.stack_dot_at, _cell.direction_at
 
 @cuda.jit
 def _cg1_step(x, r, u, w, p, s, alpha, beta, g, n, partial):
-    idx = cuda.grid(1)
+    i, j, k, inside = owned_cell(g, n)
     rr = 0.0
-    if idx < n[0] * n[1] * n[2]:
-        i, j, k = owned_cell(idx, g, n)
+    if inside:
         rr = cg1_step_cell(x, r, u, w, p, s, alpha, beta, i, j, k)
     block_sum(rr, partial)
 
 
 @cuda.jit
 def _cg1_plain_step(x, r, w, p, s, alpha, beta, g, n, partial):
-    idx = cuda.grid(1)
+    i, j, k, inside = owned_cell(g, n)
     rr = 0.0
-    if idx < n[0] * n[1] * n[2]:
-        i, j, k = owned_cell(idx, g, n)
+    if inside:
         rr = cg1_plain_step_cell(x, r, w, p, s, alpha, beta, i, j, k)
     block_sum(rr, partial)
 
 
 @cuda.jit
 def _pipelined_step(x, r, u, w, mv, nv, p, s, q, z, alpha, beta, g, n, partial):
-    idx = cuda.grid(1)
+    i, j, k, inside = owned_cell(g, n)
     ru, wu, rr = 0.0, 0.0, 0.0
-    if idx < n[0] * n[1] * n[2]:
-        i, j, k = owned_cell(idx, g, n)
+    if inside:
         ru, wu, rr = pipelined_step_cell(x, r, u, w, mv, nv, p, s, q, z, alpha, beta, i, j, k)
     block_sum(ru, partial[0])
     block_sum(wu, partial[1])
@@ -53,10 +51,9 @@ def _pipelined_step(x, r, u, w, mv, nv, p, s, q, z, alpha, beta, g, n, partial):
 
 @cuda.jit
 def _pipelined_plain_step(x, r, w, nv, p, s, z, alpha, beta, g, n, partial):
-    idx = cuda.grid(1)
+    i, j, k, inside = owned_cell(g, n)
     rr, wr = 0.0, 0.0
-    if idx < n[0] * n[1] * n[2]:
-        i, j, k = owned_cell(idx, g, n)
+    if inside:
         rr, wr = pipelined_plain_step_cell(x, r, w, nv, p, s, z, alpha, beta, i, j, k)
     block_sum(rr, partial[0])
     block_sum(wr, partial[1])
@@ -64,33 +61,27 @@ def _pipelined_plain_step(x, r, w, nv, p, s, z, alpha, beta, g, n, partial):
 
 @cuda.jit
 def _stack_dots(a, stack, g, n, partial):
-    idx = cuda.grid(1)
-    cells = n[0] * n[1] * n[2]
-    inside = idx < cells
-    i, j, k = owned_cell(min(idx, cells - 1), g, n)     # every thread takes part in each block_sum
-    for t in range(stack.shape[0]):
+    i, j, k, inside = owned_cell(g, n)
+    for t in range(stack.shape[0]):                     # every thread takes part in each block_sum
         v = stack_dot_cell(a, stack, t, i, j, k) if inside else 0.0
         block_sum(v, partial[t])
 
 
 @cuda.jit
 def _direction(z, r, stack, coef, slot, g, n, partial):
-    idx = cuda.grid(1)
+    i, j, k, inside = owned_cell(g, n)
     pr = 0.0
-    if idx < n[0] * n[1] * n[2]:
-        i, j, k = owned_cell(idx, g, n)
+    if inside:
         pr = direction_cell(z, r, stack, coef, slot, i, j, k)
     block_sum(pr, partial)
 
 
 def _reduce_rows(kernel, like, n, rows, *args):
     """Launch a kernel fusing `rows` reductions; returns their sums as a host numpy array."""
-    blocks = _blocks(n)
-    on_host = isinstance(like, np.ndarray)
-    partial = np.zeros((rows, blocks)) if on_host else _cupy().zeros((rows, blocks))
-    kernel[blocks, THREADS](*args, partial)
+    partial = _partial_array(like, (rows, block_count(n)))
+    kernel[launch(n)](*args, partial)
     total = partial.sum(axis=1)
-    return total if on_host else total.get()
+    return total if isinstance(like, np.ndarray) else total.get()
 
 
 def cg1_step(x, r, u, w, p, s, alpha, beta, g, n):

@@ -26,7 +26,7 @@ def sum_planes(partial):
 _cell = compile_for(njit(inline="always"), stencil.laplacian_at, stencil.shifted_laplacian_at, stencil.harmonic_mean,
                     stencil.div_a_grad_at, el.apply_at, el.apply_var_at,
                     el.residual_at, el.dot_at, el.cg_step_at, el.jacobi_at, el.xpby_at, el.add_at,
-                    el.step_length, el.direction_coefficient, el.advance_at)
+                    el.step_length, el.direction_coefficient, el.history_entry)
 apply_cell, residual_cell, dot_cell = _cell.apply_at, _cell.residual_at, _cell.dot_at
 cg_step_cell, jacobi_cell, xpby_cell, add_cell = _cell.cg_step_at, _cell.jacobi_at, _cell.xpby_at, _cell.add_at
 apply_var_cell = _cell.apply_var_at
@@ -147,15 +147,13 @@ def jacobi_into(r, inv_diag, z, g, n, s, slot):
     s[slot] = jacobi(r, inv_diag, z, g, n)
 
 
-def cg_step_into(x, r, p, q, s, g, n):
-    """x += alpha p, r -= alpha q with alpha = s[RZ] / s[PAP]; s[RR] = r.r."""
-    s[el.RR] = cg_step(x, r, p, q, _cell.step_length(s), g, n)
+def cg_step_into(x, r, p, q, s, old, rr, history, entry, g, n):
+    """x += alpha p, r -= alpha q with alpha = s[old] / s[PAP]; s[rr] = r.r, and history[entry] = r.r or -1
+    on a breakdown (`krylov_elements.history_entry`)."""
+    s[rr] = cg_step(x, r, p, q, _cell.step_length(s, old), g, n)
+    history[entry] = _cell.history_entry(s, rr)
 
 
-def direction_update(z, p, s, num, g, n):
-    """p = z + beta p with beta = s[num] / s[RZ]."""
-    xpby(z, p, _cell.direction_coefficient(s, num), g, n)
-
-
-def advance(s, history, slot, num):
-    _cell.advance_at(s, history, slot, num)
+def direction_update(z, p, s, new, old, g, n):
+    """p = z + beta p with beta = s[new] / s[old]."""
+    xpby(z, p, _cell.direction_coefficient(s, new, old), g, n)

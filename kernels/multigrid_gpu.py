@@ -4,7 +4,7 @@ from numba import cuda
 
 from . import multigrid_elements as el
 from . import stencil
-from .linalg_gpu import THREADS, _blocks, owned_cell
+from .gpu_grid import launch, owned_cell
 from .twice import compile_for
 
 _cell = compile_for(cuda.jit(device=True), stencil.laplacian_at, stencil.shifted_laplacian_at, el._axis, el._fine_range, el._weight, el.prolong_add_at,
@@ -15,47 +15,43 @@ gauss_seidel_cell = _cell.gauss_seidel_at
 
 @cuda.jit
 def _prolong_add(ec, ef, gf, nf, gc, c):
-    idx = cuda.grid(1)
-    if idx < nf[0] * nf[1] * nf[2]:
-        i, j, k = owned_cell(idx, gf, nf)
+    i, j, k, inside = owned_cell(gf, nf)
+    if inside:
         prolong_add_cell(ec, ef, i, j, k, gf[0], gf[1], gf[2], gc[0], gc[1], gc[2], c[0], c[1], c[2])
 
 
 @cuda.jit
 def _restrict(rf, rc, gf, gc, nc, c):
-    idx = cuda.grid(1)
-    if idx < nc[0] * nc[1] * nc[2]:
-        i, j, k = owned_cell(idx, gc, nc)
+    i, j, k, inside = owned_cell(gc, nc)
+    if inside:
         restrict_cell(rf, rc, i, j, k, gf[0], gf[1], gf[2], gc[0], gc[1], gc[2], c[0], c[1], c[2])
 
 
 @cuda.jit
 def _chebyshev(x, d, r, inv_diag, c1, c2, g, n):
-    idx = cuda.grid(1)
-    if idx < n[0] * n[1] * n[2]:
-        i, j, k = owned_cell(idx, g, n)
+    i, j, k, inside = owned_cell(g, n)
+    if inside:
         chebyshev_cell(x, d, r, inv_diag, c1, c2, i, j, k)
 
 
 @cuda.jit
 def _gauss_seidel(b, x, inv_diag, colour, parity, g, n, o, w, alpha, beta):
-    idx = cuda.grid(1)
-    if idx < n[0] * n[1] * n[2]:
-        i, j, k = owned_cell(idx, g, n)
+    i, j, k, inside = owned_cell(g, n)
+    if inside:
         gauss_seidel_cell(b, x, inv_diag, colour, parity, i, j, k, o[0], o[1], o[2], w[0], w[1], w[2], alpha, beta)
 
 
 def gauss_seidel(b, x, inv_diag, colour, parity, g, n, o, w, alpha, beta):
-    _gauss_seidel[_blocks(n), THREADS](b, x, inv_diag, colour, parity, g, n, o, w, alpha, beta)
+    _gauss_seidel[launch(n)](b, x, inv_diag, colour, parity, g, n, o, w, alpha, beta)
 
 
 def prolong_add(ec, ef, gf, nf, gc, c):
-    _prolong_add[_blocks(nf), THREADS](ec, ef, gf, nf, gc, c)
+    _prolong_add[launch(nf)](ec, ef, gf, nf, gc, c)
 
 
 def restrict(rf, rc, gf, gc, nc, c):
-    _restrict[_blocks(nc), THREADS](rf, rc, gf, gc, nc, c)
+    _restrict[launch(nc)](rf, rc, gf, gc, nc, c)
 
 
 def chebyshev(x, d, r, inv_diag, c1, c2, g, n):
-    _chebyshev[_blocks(n), THREADS](x, d, r, inv_diag, c1, c2, g, n)
+    _chebyshev[launch(n)](x, d, r, inv_diag, c1, c2, g, n)

@@ -37,7 +37,12 @@ class GPUBackend:
         if not ok:
             raise InputError(f"'gpu' requested but {why}; use backend = 'cpu'", "run.backend")
         import cupy
+        from numba import config
 
+        # CuPy and the numba.cuda kernels share the default stream, which already orders them; numba's
+        # synchronisation of every CuPy argument at every launch would stall the host (measured on an H100:
+        # CG at 256^3 1.85 -> 1.25 ms per iteration without it).
+        config.CUDA_ARRAY_INTERFACE_SYNC = False
         self.xp = cupy
         count = cupy.cuda.runtime.getDeviceCount()
         self.device_id = local_rank % count

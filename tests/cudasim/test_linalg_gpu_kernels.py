@@ -111,3 +111,27 @@ def test_second_stage_sum_over_more_partials_than_threads():
     s = np.zeros(4)
     linalg_gpu._sum_partials[1, linalg_gpu.THREADS](partial, partial.size, s, 2)
     assert s[2] == pytest.approx(partial.sum(), rel=1e-13) and s[[0, 1, 3]].tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("pap", [0.8, -1.0])
+def test_device_scalar_step_and_direction_match_cpu(pap):
+    """cg_step_into reads alpha from the old r.z slot, leaves r.r in its slot and the history entry (-1 on a
+    breakdown) beside it; direction_update reads beta from the new and old r.z slots."""
+    mesh = Mesh.create(Comm(), (5, 4, 3), [1.0] * 3, "periodic")
+    g, n = mesh.ghosts, mesh.local_shape
+    rng = np.random.default_rng(5)
+    x, r, p, q, z = (rng.standard_normal(mesh.array_shape) for _ in range(5))
+    out = []
+    for k in (linalg_cpu, linalg_gpu):
+        s, history = np.array([pap, 0.0, 0.3, 0.6]), np.zeros(3)
+        xk, rk, pk = x.copy(), r.copy(), p.copy()
+        k.cg_step_into(xk, rk, pk, q, s, 3, 1, history, 2, g, n)
+        k.direction_update(z, pk, s, 2, 3, g, n)
+        out.append((xk, rk, pk, s, history))
+    (xc, rc, pc, sc, hc), (xg, rg, pg, sg, hg) = out
+    assert_kernel_equal(xg, xc)
+    assert_kernel_equal(rg, rc)
+    assert_kernel_equal(pg, pc)
+    assert sg[1] == pytest.approx(sc[1], rel=1e-13) and sg[[0, 2, 3]].tolist() == sc[[0, 2, 3]].tolist()
+    expected = -1.0 if pap < 0.0 else sc[1]
+    assert hc[2] == expected and hg[2] == pytest.approx(expected, rel=1e-13) and hg[:2].tolist() == [0.0, 0.0]
