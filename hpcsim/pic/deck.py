@@ -77,6 +77,9 @@ SPECIES = TableArray("species", "A particle species (any number of [[species]] t
         "each group of 8 at one position): a plasma without magnetic noise for clean linear phases.",
         choices=("random", "quantiles")),
     Key("mirror_momenta", "bool", False, "Load momenta in +-u pairs (zero mean momentum, lower current noise)."),
+    Key("krook_rate", "float", 0.0, "Krook (BGK) collision rate nu in omega_pe: a fraction 1 - exp(-nu dt) of "
+        "the particles is resampled per step from a Maxwellian with exactly their momentum and energy.",
+        minimum=0.0),
     Key("velocity_perturbation", "float", 0.0, "Seed: u_x += this * sin(k x) with k of mode perturbation_mode "
         "along the first axis."),
     Key("perturbation_mode", "int", 1, "Mode number of the velocity perturbation.", minimum=1),

@@ -15,6 +15,7 @@ from ..errors import NumericalError
 from ..io import Record
 from ..mesh import Mesh
 from .deck import GHOST, SECTIONS, background_field, check, plasma_parameters, resolution_warnings  # noqa: F401
+from . import krook
 from .diagnostics import Spectra, moments
 from .engine import PIC
 from .fields import courant_limit
@@ -41,6 +42,8 @@ class Model:
         self.b_hat = [v / norm for v in self.b0] if norm > 0 else list(np.asarray(p["b_direction"]) /
                                                                         np.linalg.norm(p["b_direction"]))
         self.density = {s["name"]: s["density"] for s in deck["species"]}
+        self.krook_rate = {s["name"]: s["krook_rate"] for s in deck["species"]}
+        self.rng = rng
         self.charge_scale = sum(abs(s["charge"]) * s["density"] for s in deck["species"])
         species = load_species(deck, mesh, rng, self.b_hat, self.xp)
         background = -sum(s["charge"] * s["density"] for s in deck["species"]) if p["neutralise"] else 0.0
@@ -84,6 +87,8 @@ class Model:
 
     def step(self, dt):
         self.pic.step(dt)
+        for s in self.pic.species:
+            krook.collide(s, self.krook_rate[s.name], dt, self.rng, self.xp)
         return {}
 
     def diagnostics(self):
