@@ -1,19 +1,29 @@
 """`hpcsim-post`: look at an hpcsim output directory without hpcsim installed.
 
-  hpcsim-post info OUTDIR                      iterations, meshes, scalar diagnostics
+  hpcsim-post info OUTDIR                      iterations, meshes, scalar diagnostics, mode spectra
   hpcsim-post plot OUTDIR --out FIG.png        scalar time series + a mesh (default: first mesh, last iteration)
   hpcsim-post scalars OUTDIR [--csv FILE]      the scalar time series as CSV (stdout or FILE)
 
-A missing directory, file, iteration or mesh is one line on stderr and exit status 2.
+PIC runs (`postprocess.pic`):
+  hpcsim-post growth OUTDIR [--field B|E] [--mode M]             growth rate of one mode of spectrum_B/E, with
+                                                                 the automatically chosen fit window
+  hpcsim-post energy OUTDIR -o FIG.png [--log]                   energy_* histories
+  hpcsim-post dispersion OUTDIR [--field E] [--component x] -o FIG.png          omega-k diagram of the dumps
+  hpcsim-post phase-space OUTDIR --species NAME [--x x] [--p ux] [--iteration N] [--bins N] -o FIG.png
+
+A missing directory, file, iteration, mesh, species or dataset is one line on stderr and exit status 2; a mode
+spectrum without exponential growth (`growth`) is one line and exit status 1.
 """
 import argparse
 import sys
 
+import h5py
 import numpy as np
 
 from .readers import ReadError, list_iterations, list_meshes, read_scalars, scalars_file
 
 RESERVED = ("step", "time")
+SPECTRA = ("B", "E", "Ex")
 
 
 def cmd_info(args):
@@ -33,6 +43,9 @@ def cmd_info(args):
         span = f" (steps {steps[0]} .. {steps[-1]})" if steps.size else ""
         print(f"  scalar rows: {steps.size}{span}; diagnostics: "
               f"{', '.join(n for n in sorted(scalars) if n not in RESERVED)}")
+        spectra = _spectra(args.outdir)
+        if spectra:
+            print(f"  mode spectra: {', '.join(spectra)}")
     else:
         print("  scalar diagnostics: none")
 
@@ -41,6 +54,51 @@ def cmd_plot(args):
     from .plots import summary_figure
 
     print(summary_figure(args.outdir, args.out, args.mesh, args.iteration))
+
+
+def _spectra(outdir):
+    """Names of the 2-D mode spectra (`spectrum_*`) in OUTDIR/diags/scalars.h5."""
+    with h5py.File(scalars_file(outdir), "r", locking=False) as f:
+        return [n for n in f if n.startswith("spectrum_") and f[n].ndim == 2]
+
+
+def cmd_growth(args):
+    from .pic import growth_from_spectrum
+
+    try:
+        fit = growth_from_spectrum(args.outdir, args.field, args.mode)
+    except ValueError as exc:
+        sys.stderr.write(f"hpcsim-post: spectrum_{args.field}: {exc}\n")
+        return 1
+    t0, t1 = fit["window"]
+    print(f"spectrum_{fit['field']} mode {fit['mode']}: k = {fit['k']:.6g} omega_pe/c, "
+          f"gamma = {fit['gamma']:.6g} omega_pe")
+    print(f"  fit window: t = {t0:.6g} .. {t1:.6g} /omega_pe ({fit['samples']} rows), r^2 = {fit['r2']:.6f}")
+    return 0
+
+
+def _save(fig, out):
+    fig.savefig(out, dpi=120)
+    print(out)
+
+
+def cmd_energy(args):
+    from .pic import energy_history
+
+    _save(energy_history(args.outdir, args.log), args.out)
+
+
+def cmd_dispersion(args):
+    from .pic import dispersion, dispersion_figure
+
+    k, omega, power = dispersion(args.outdir, args.field, args.component)
+    _save(dispersion_figure(k, omega, power, title=f"{args.field}_{args.component}: {args.outdir}"), args.out)
+
+
+def cmd_phase_space(args):
+    from .pic import phase_space
+
+    _save(phase_space(args.outdir, args.species, args.x, args.p, args.iteration, args.bins), args.out)
 
 
 def cmd_scalars(args):
@@ -72,6 +130,31 @@ def parser():
     p.add_argument("outdir")
     p.add_argument("--csv", help="file to write (default: stdout)")
     p.set_defaults(func=cmd_scalars)
+    p = sub.add_parser("growth", help="PIC: growth rate of a mode of spectrum_B or spectrum_E")
+    p.add_argument("outdir")
+    p.add_argument("--field", choices=SPECTRA, default="B")
+    p.add_argument("--mode", type=int, help="mode index m (k = 2 pi m / L_x; default: the fastest growing)")
+    p.set_defaults(func=cmd_growth)
+    p = sub.add_parser("energy", help="PIC: energy histories to PNG")
+    p.add_argument("outdir")
+    p.add_argument("-o", "--out", required=True, help="PNG file to write")
+    p.add_argument("--log", action="store_true", help="logarithmic energy axis")
+    p.set_defaults(func=cmd_energy)
+    p = sub.add_parser("dispersion", help="PIC: omega-k diagram of the field dumps to PNG")
+    p.add_argument("outdir")
+    p.add_argument("--field", default="E", help="mesh record (default: E)")
+    p.add_argument("--component", default="x", help="component of a vector record (default: x)")
+    p.add_argument("-o", "--out", required=True, help="PNG file to write")
+    p.set_defaults(func=cmd_dispersion)
+    p = sub.add_parser("phase-space", help="PIC: weighted phase-space histogram of a species to PNG")
+    p.add_argument("outdir")
+    p.add_argument("--species", required=True)
+    p.add_argument("--x", default="x", help="horizontal quantity (default: x)")
+    p.add_argument("--p", default="ux", help="vertical quantity (default: ux = p_x / m)")
+    p.add_argument("--iteration", type=int, help="iteration (default: the last)")
+    p.add_argument("--bins", type=int, default=128, help="bins per axis (default: 128)")
+    p.add_argument("-o", "--out", required=True, help="PNG file to write")
+    p.set_defaults(func=cmd_phase_space)
     return ap
 
 
@@ -79,8 +162,7 @@ def main(argv=None):
     """Entry point of `hpcsim-post`; returns the exit status (0, or 2 for a missing or unreadable input)."""
     args = parser().parse_args(argv)
     try:
-        args.func(args)
+        return args.func(args) or 0
     except (ReadError, OSError) as exc:
         sys.stderr.write(f"hpcsim-post: error: {exc}\n")
         return 2
-    return 0

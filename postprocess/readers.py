@@ -35,13 +35,15 @@ def scalars_file(path):
 def read_scalars(path):
     """{name: 1-D array} from OUTDIR/diags/scalars.h5 (or that file itself), `step` and `time` included.
 
-    The file is opened without HDF5 file locking, so a running simulation may keep appending to it."""
+    Only the 1-D datasets are scalar time series: 2-D ones (the PIC mode spectra `spectrum_E`, `spectrum_B`) are
+    left out here and read by `postprocess.pic.read_spectrum`. The file is opened without HDF5 file locking, so a
+    running simulation may keep appending to it."""
     file = scalars_file(path)
     if not file.is_file():
         raise ReadError(f"{file}: no scalar diagnostics")
     try:
         with h5py.File(file, "r", locking=False) as f:
-            return {name: f[name][...] for name in f}
+            return {name: f[name][...] for name in f if f[name].ndim == 1}
     except OSError as exc:
         raise ReadError(f"{file}: unreadable ({exc}); if the run is appending to it, try again") from exc
 
@@ -91,7 +93,8 @@ def read_mesh(path, name, iteration=None, component=None):
     """(global array in SI units, metadata) of mesh record `name` ('rho', or 'E' with `component`, or 'E/x').
 
     `iteration` defaults to the last. Metadata: iteration, time (s), spacing and offset (grid origin) per axis
-    (m), axis_labels, position (cell-relative), unitSI (already applied to the array), unitDimension.
+    (m), axis_labels, position (cell-relative), unitSI (already applied to the array), unitDimension, and
+    gridUnitSI and timeUnitSI (m and s per code unit: spacing / gridUnitSI and time / timeUnitSI are in code units).
     """
     if component is None and "/" in name:
         name, component = name.split("/", 1)
@@ -119,8 +122,53 @@ def read_mesh(path, name, iteration=None, component=None):
                 "offset": np.asarray(mesh_attrs["gridGlobalOffset"]) * grid_unit,
                 "axis_labels": [a.decode() for a in mesh_attrs["axisLabels"]],
                 "position": np.asarray(data.attrs["position"]),
-                "unitSI": unit_si, "unitDimension": np.asarray(mesh_attrs["unitDimension"])}
+                "unitSI": unit_si, "unitDimension": np.asarray(mesh_attrs["unitDimension"]),
+                "gridUnitSI": grid_unit, "timeUnitSI": float(it_attrs["timeUnitSI"])}
         return array, meta
+
+
+def _component(file, obj):
+    """A particle record component as a 1-D array: its dataset, or an openPMD constant record component (a group
+    with attributes `value` and `shape`) expanded to that shape."""
+    if isinstance(obj, h5py.Dataset):
+        _check_sources(file, obj)
+        return obj[...]
+    return np.full(tuple(int(n) for n in obj.attrs["shape"]), obj.attrs["value"])
+
+
+def _species(f, file, it, species):
+    """The openPMD group of `species` at iteration `it`, or ReadError naming what there is."""
+    path = f.attrs.get("particlesPath")
+    group = f[f"data/{it}"].get(path.decode()) if path is not None else None
+    if group is None:
+        raise ReadError(f"{file}: no particle output at iteration {it}")
+    if species not in group:
+        raise ReadError(f"{file}: no species '{species}' (have {', '.join(group)})")
+    return group[species]
+
+
+def read_particles(path, species, iteration=None):
+    """{quantity: 1-D array} of particle species `species` at `iteration` (default: the last), in the units stored
+    (unitSI is not applied; for hpcsim these are the code units: positions in grid units (c/omega_pe for PIC),
+    momenta in m_e c, charge in e, mass in m_e):
+      x, y, z       position + positionOffset, for the components the file holds;
+      px, py, pz    momentum of one real particle, p = m u;
+      ux, uy, uz    p / mass = gamma v (units of c when p is in m_e c and the mass in m_e);
+      weighting     real particles per macro-particle;  id;  charge, mass (constant records expanded);
+    and `iteration` (int) and `time` (code units, float)."""
+    file, it = mesh_file(path, iteration)
+    with h5py.File(file, "r") as f:
+        group = _species(f, file, it, species)
+        out = {"iteration": it, "time": float(f[f"data/{it}"].attrs["time"])}
+        for c, comp in group["position"].items():
+            offset = group.get(f"positionOffset/{c}")
+            out[c] = _component(file, comp) + (0.0 if offset is None else _component(file, offset))
+        for name in ("weighting", "id", "charge", "mass"):
+            out[name] = _component(file, group[name])
+        for c, comp in group["momentum"].items():
+            out[f"p{c}"] = _component(file, comp)
+            out[f"u{c}"] = out[f"p{c}"] / out["mass"]
+        return out
 
 
 def read_deck(path):
