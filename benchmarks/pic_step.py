@@ -1,59 +1,108 @@
 """TF-PIC cost per particle and step: a thermal 2D3V electron plasma with 64 particles per cell (Debye-length
-cells, theta_e = 0.01), full step (gather, Vay push, Esirkepov deposit with the periodic wrap, ghost sums, Yee
-update) against the push alone, measured in the same run on one core (one numba thread).
+cells, theta_e = 0.01), full step (gather, Vay push, Esirkepov deposit, migration with the periodic wrap, ghost
+sums, Yee update) beside the push alone, measured in the same run. On the CPU it runs on 1 rank and on 2 ranks
+(one numba thread each, each rank half the box), launched side by side from this process (`mpiexec -n 1`,
+then `-n 2`), and reports the speed-up; `--backend gpu` runs one rank on the GPU (CuPy arrays, numba.cuda
+kernels; the device is synchronised before each clock stops).
 
-Run: `python benchmarks/pic_step.py [--cells 128] [--steps 20]`.
+Run: `python benchmarks/pic_step.py [--cells 128] [--steps 20] [--backend cpu|gpu]`. The worker mode
+(`--worker`) is what mpiexec launches.
 """
 import argparse
+import json
 import math
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
-import numba
-import numpy as np
-
-from hpcsim.backend import CPUBackend
-from hpcsim.kernels import pic_cpu
-from hpcsim.mesh import Mesh
-from hpcsim.parallel import Comm
-from hpcsim.pic.engine import PIC
-from hpcsim.pic.species import Species, bi_maxwellian, quiet_start
+PPC = 64
 
 
-def run(cells=128, steps=20, ppc=64):
-    numba.set_num_threads(1)
-    mesh = Mesh.create(Comm(), (cells, cells), (0.1 * cells, 0.1 * cells), "periodic", ghost=2)
-    x = quiet_start(mesh, ppc)
-    u = bi_maxwellian(np.random.default_rng(0), x.shape[1], 1.0, 0.01, 0.01, symmetric=True)
-    electrons = Species("electrons", -1.0, 1.0, x, u, np.arange(x.shape[1]), qw=-1.0 / ppc)
-    pic = PIC(mesh, CPUBackend(), [electrons], background=1.0)
+def worker(cells, steps, backend_name):
+    import numba
+    import numpy as np
+
+    from hpcsim.backend import create_backend
+    from hpcsim.mesh import Mesh
+    from hpcsim.parallel import Comm
+    from hpcsim.pic.engine import PIC
+    from hpcsim.pic.species import Species, bi_maxwellian, quiet_start
+
+    comm = Comm()
+    backend = create_backend(backend_name, comm.rank)
+    xp = backend.xp
+    mesh = Mesh.create(comm, (cells, cells), (0.1 * cells, 0.1 * cells), "periodic", ghost=2)
+    x = quiet_start(mesh, PPC)
+    u = bi_maxwellian(np.random.default_rng(comm.rank), x.shape[1], 1.0, 0.01, 0.01, symmetric=True)
+    ids = np.arange(x.shape[1]) + comm.rank * x.shape[1]
+    electrons = Species("electrons", -1.0, 1.0, xp.asarray(x), xp.asarray(u), xp.asarray(ids), qw=-1.0 / PPC)
+    pic = PIC(mesh, backend, [electrons], background=1.0)
     dt = 0.5 * 0.1 / math.sqrt(2)
-    pic.step(dt)                                   # compile
-    n = x.shape[1]
+    pic.step(dt)                                   # compile, first touch
+    backend.synchronize()
+    comm.barrier()
     t0 = time.perf_counter()
     for _ in range(steps):
         pic.step(dt)
-    full = (time.perf_counter() - t0) / steps / n
-    xs, us = electrons.x.copy(), electrons.u.copy()
+    backend.synchronize()
+    comm.barrier()
+    full = (time.perf_counter() - t0) / steps
+    push_k, (xs, us) = backend.kernels("pic"), (electrons.x.copy(), electrons.u.copy())
+    push_k.push_and_move(xs, us, electrons.e, electrons.b, -dt, dt, 0)
+    backend.synchronize()
+    comm.barrier()
     t0 = time.perf_counter()
     for _ in range(steps):
-        pic_cpu.push_and_move(xs, us, electrons.e, electrons.b, -dt, dt, 0)
-    push = (time.perf_counter() - t0) / steps / n
-    return {"cells": cells, "particles": n, "threads": numba.get_num_threads(),
-            "ns_per_particle_step": 1e9 * full, "push_ns_per_particle": 1e9 * push}
+        push_k.push_and_move(xs, us, electrons.e, electrons.b, -dt, dt, 0)
+    backend.synchronize()
+    comm.barrier()
+    push = (time.perf_counter() - t0) / steps
+    n = comm.allreduce(int(electrons.x.shape[1]))
+    if comm.is_root:
+        print(json.dumps({"ranks": comm.size, "particles": n, "threads": numba.get_num_threads(),
+                          "device": backend.device, "ns_per_particle_step": 1e9 * full / n,
+                          "push_ns_per_particle": 1e9 * push / n}))
+
+
+def launch(nprocs, cells, steps, backend="cpu"):
+    mpiexec = Path(sys.executable).parent / "mpiexec"
+    env = dict(os.environ, NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    out = subprocess.run([str(mpiexec), "-n", str(nprocs), sys.executable, __file__, "--worker", "--cells",
+                          str(cells), "--steps", str(steps), "--backend", backend],
+                         capture_output=True, text=True, env=env, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run(cells=128, steps=20, backend="cpu"):
+    if backend == "gpu":
+        return {"cells": cells, "backend": "gpu", "one_rank": launch(1, cells, steps, "gpu")}
+    one, two = launch(1, cells, steps), launch(2, cells, steps)
+    return {"cells": cells, "backend": "cpu", "one_rank": one, "two_ranks": two,
+            "speedup": one["ns_per_particle_step"] / two["ns_per_particle_step"]}
 
 
 def report(r):
-    return "\n".join([
-        f"TF-PIC 2D3V thermal plasma, {r['cells']}^2 cells x 64 particles per cell ({r['particles']:,} particles), "
-        f"{r['threads']} numba thread(s)",
-        f"  full step : {r['ns_per_particle_step']:7.1f} ns per particle-step",
-        f"  push only : {r['push_ns_per_particle']:7.1f} ns per particle-step",
-    ])
+    lines = [f"TF-PIC 2D3V thermal plasma, {r['cells']}^2 cells x {PPC} particles per cell "
+             f"({r['one_rank']['particles']:,} particles), ns per particle-step (wall time / all particles)"]
+    runs = [("1 rank", r["one_rank"])] + ([("2 ranks", r["two_ranks"])] if "two_ranks" in r else [])
+    for name, o in runs:
+        lines.append(f"  {name:8s} ({o['device']}, {o['threads']} numba thread(s) each): full step "
+                     f"{o['ns_per_particle_step']:7.1f}, push only {o['push_ns_per_particle']:6.1f}")
+    if "speedup" in r:
+        lines.append(f"  2 ranks vs 1: {r['speedup']:.2f} x")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cells", type=int, default=128)
     ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--backend", choices=("cpu", "gpu"), default="cpu")
+    ap.add_argument("--worker", action="store_true")
     a = ap.parse_args()
-    print(report(run(a.cells, a.steps)))
+    if a.worker:
+        worker(a.cells, a.steps, a.backend)
+    else:
+        print(report(run(a.cells, a.steps, a.backend)))

@@ -1,12 +1,13 @@
 """CPU deposition kernels (`deposit_elements`): a serial loop over the particles of a species, so that no two
-threads add into the same node. (Threaded deposition with per-thread grids is future work.)"""
+threads add into the same node (threaded deposition with per-thread grids is future work), one loop per
+dimensionality with the used axes as compile-time constants."""
 from numba import njit
 
 from . import deposit_elements as el
 from .twice import compile_for
 
-_cell = compile_for(njit(inline="always"), el.accumulate, el.linear_weight, el.transverse, el.stencil,
-                    el.deposit_rho_at, el.esirkepov_at)
+_cell = compile_for(njit(inline="always", error_model="numpy"), el.accumulate, el.linear_weight, el.transverse,
+                    el.window, el.esirkepov_currents, el.esirkepov_move, el.deposit_rho_at, el.esirkepov_at)
 deposit_rho_cell, esirkepov_cell = _cell.deposit_rho_at, _cell.esirkepov_at
 
 
@@ -17,9 +18,21 @@ def deposit_rho(rho, x, qw, inv_h, shift):
         deposit_rho_cell(rho, x, p, qw, inv_h[0], inv_h[1], inv_h[2], shift[0], shift[1], shift[2])
 
 
-@njit(cache=True)
-def deposit_current(j, x_old, x_new, u, qw, dt, inv_h, shift, h):
-    """J += the Esirkepov current of every particle moving from x_old to x_new (j: tuple of 3 grids)."""
+@njit(inline="always", error_model="numpy")
+def _current_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, used0, used1, used2):
+    cx, cy, cz = qw * h[0] / dt, qw * h[1] / dt, qw * h[2] / dt
     for p in range(x_new.shape[1]):
-        esirkepov_cell(j[0], j[1], j[2], x_old, x_new, u, p, qw, dt, inv_h[0], inv_h[1], inv_h[2],
-                       shift[0], shift[1], shift[2], h[0], h[1], h[2])
+        esirkepov_cell(j[0], j[1], j[2], x_old, x_new, u, p, qw, inv_h[0], inv_h[1], inv_h[2],
+                       shift[0], shift[1], shift[2], cx, cy, cz, used0, used1, used2)
+
+
+@njit(error_model="numpy", cache=True)
+def deposit_current(j, x_old, x_new, u, qw, dt, inv_h, shift, h):
+    """J += the Esirkepov current of every particle moving from x_old to x_new (j: tuple of 3 grids; axes with
+    inv_h = 0 unused)."""
+    if inv_h[2] > 0.0:
+        _current_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, True, True)
+    elif inv_h[1] > 0.0:
+        _current_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, True, False)
+    else:
+        _current_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, False, False)

@@ -15,8 +15,9 @@ def atomic_accumulate(grid, i, j, k, v):
     return 0.0
 
 
-_cell = compile_for(cuda.jit(device=True), el.accumulate, el.linear_weight, el.transverse, el.stencil,
-                    el.deposit_rho_at, el.esirkepov_at, replace={"accumulate": atomic_accumulate})
+_cell = compile_for(cuda.jit(device=True), el.accumulate, el.linear_weight, el.transverse, el.window,
+                    el.esirkepov_currents, el.esirkepov_move, el.deposit_rho_at, el.esirkepov_at,
+                    replace={"accumulate": atomic_accumulate})
 deposit_rho_cell, esirkepov_cell = _cell.deposit_rho_at, _cell.esirkepov_at
 
 
@@ -31,8 +32,9 @@ def _deposit_rho(rho, x, qw, inv_h, shift):
 def _deposit_current(jx, jy, jz, x_old, x_new, u, qw, dt, inv_h, shift, h):
     p = cuda.grid(1)
     if p < x_new.shape[1]:
-        esirkepov_cell(jx, jy, jz, x_old, x_new, u, p, qw, dt, inv_h[0], inv_h[1], inv_h[2],
-                       shift[0], shift[1], shift[2], h[0], h[1], h[2])
+        esirkepov_cell(jx, jy, jz, x_old, x_new, u, p, qw, inv_h[0], inv_h[1], inv_h[2], shift[0], shift[1],
+                       shift[2], qw * h[0] / dt, qw * h[1] / dt, qw * h[2] / dt,
+                       inv_h[0] > 0.0, inv_h[1] > 0.0, inv_h[2] > 0.0)
 
 
 def _blocks(n):

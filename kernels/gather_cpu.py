@@ -1,15 +1,28 @@
-"""CPU (numba, threaded over particles) field gather (`gather_elements`)."""
+"""CPU (numba, threaded over particles) field gather (`gather_elements`), one loop per dimensionality with the
+used axes as compile-time constants."""
 from numba import njit, prange
 
 from . import gather_elements as el
 from .twice import compile_for
 
-gather_cell = compile_for(njit(inline="always"), el.interpolate, el.gather_at).gather_at
+gather_cell = compile_for(njit(inline="always", error_model="numpy"), el.interpolate, el.fields_at,
+                          el.gather_at).gather_at
 
 
-@njit(parallel=True, fastmath=False, cache=True)
-def gather(fe, fb, e, b, x, inv_h, shift):
-    """e[:, p], b[:, p] = E, B at every particle (fe, fb: tuples of the component grids, ghosts filled)."""
+@njit(inline="always", error_model="numpy")
+def _gather_all(fe, fb, e, b, x, inv_h, shift, used0, used1, used2):
     for p in prange(x.shape[1]):
         gather_cell(fe[0], fe[1], fe[2], fb[0], fb[1], fb[2], e, b, x, p, inv_h[0], inv_h[1], inv_h[2],
-                    shift[0], shift[1], shift[2])
+                    shift[0], shift[1], shift[2], used0, used1, used2)
+
+
+@njit(parallel=True, fastmath=False, error_model="numpy", cache=True)
+def gather(fe, fb, e, b, x, inv_h, shift):
+    """e[:, p], b[:, p] = E, B at every particle (fe, fb: tuples of the component grids, ghosts filled; axes
+    with inv_h = 0 unused)."""
+    if inv_h[2] > 0.0:
+        _gather_all(fe, fb, e, b, x, inv_h, shift, True, True, True)
+    elif inv_h[1] > 0.0:
+        _gather_all(fe, fb, e, b, x, inv_h, shift, True, True, False)
+    else:
+        _gather_all(fe, fb, e, b, x, inv_h, shift, True, False, False)

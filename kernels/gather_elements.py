@@ -1,8 +1,9 @@
 """Per-particle field gather with linear shapes matching the Yee staggering (compiled for CPU and GPU).
 
 xi_a = x_a / h_a + shift_a as for the deposition. A component staggered by half a cell along axis a (E_x along
-x; B_x along y and z; see `yee_elements`) is interpolated at xi_a - 1/2 on that axis. Unused axes have one
-node and weight 1.
+x; B_x along y and z; see `yee_elements`) is interpolated at xi_a - 1/2 on that axis. Unused axes (flags
+`used_a` false: inv_h_a = 0) have one node and weight 1; the CPU kernel passes the flags as constants, one
+compiled loop per dimensionality.
 """
 import math
 
@@ -26,14 +27,19 @@ def interpolate(grid, xi0, xi1, xi2, used0, used1, used2):
     return s
 
 
-def gather_at(ex, ey, ez, bx, by, bz, e, b, x, p, inv_h0, inv_h1, inv_h2, sh0, sh1, sh2):
-    """e[:, p], b[:, p] = E and B interpolated at particle p."""
-    u0, u1, u2 = inv_h0 > 0.0, inv_h1 > 0.0, inv_h2 > 0.0
-    xi0, xi1, xi2 = x[0, p] * inv_h0 + sh0, x[1, p] * inv_h1 + sh1, x[2, p] * inv_h2 + sh2
-    e[0, p] = interpolate(ex, xi0 - 0.5, xi1, xi2, u0, u1, u2)
-    e[1, p] = interpolate(ey, xi0, xi1 - 0.5, xi2, u0, u1, u2)
-    e[2, p] = interpolate(ez, xi0, xi1, xi2 - 0.5, u0, u1, u2)
-    b[0, p] = interpolate(bx, xi0, xi1 - 0.5, xi2 - 0.5, u0, u1, u2)
-    b[1, p] = interpolate(by, xi0 - 0.5, xi1, xi2 - 0.5, u0, u1, u2)
-    b[2, p] = interpolate(bz, xi0 - 0.5, xi1 - 0.5, xi2, u0, u1, u2)
+def fields_at(ex, ey, ez, bx, by, bz, xi0, xi1, xi2, used0, used1, used2):
+    """(E_x, E_y, E_z, B_x, B_y, B_z) interpolated at local cell coordinates (xi0, xi1, xi2)."""
+    return (interpolate(ex, xi0 - 0.5, xi1, xi2, used0, used1, used2),
+            interpolate(ey, xi0, xi1 - 0.5, xi2, used0, used1, used2),
+            interpolate(ez, xi0, xi1, xi2 - 0.5, used0, used1, used2),
+            interpolate(bx, xi0, xi1 - 0.5, xi2 - 0.5, used0, used1, used2),
+            interpolate(by, xi0 - 0.5, xi1, xi2 - 0.5, used0, used1, used2),
+            interpolate(bz, xi0 - 0.5, xi1 - 0.5, xi2, used0, used1, used2))
+
+
+def gather_at(ex, ey, ez, bx, by, bz, e, b, x, p, inv_h0, inv_h1, inv_h2, sh0, sh1, sh2, used0, used1, used2):
+    """e[:, p], b[:, p] = E and B interpolated at particle p (used_a: inv_h_a > 0)."""
+    e[0, p], e[1, p], e[2, p], b[0, p], b[1, p], b[2, p] = fields_at(
+        ex, ey, ez, bx, by, bz, x[0, p] * inv_h0 + sh0, x[1, p] * inv_h1 + sh1, x[2, p] * inv_h2 + sh2,
+        used0, used1, used2)
     return 0.0

@@ -7,14 +7,15 @@ from . import gather_elements as el
 from .twice import compile_for
 
 THREADS = 128
-gather_cell = compile_for(cuda.jit(device=True), el.interpolate, el.gather_at).gather_at
+gather_cell = compile_for(cuda.jit(device=True), el.interpolate, el.fields_at, el.gather_at).gather_at
 
 
 @cuda.jit
 def _gather(ex, ey, ez, bx, by, bz, e, b, x, inv_h, shift):
     p = cuda.grid(1)
     if p < x.shape[1]:
-        gather_cell(ex, ey, ez, bx, by, bz, e, b, x, p, inv_h[0], inv_h[1], inv_h[2], shift[0], shift[1], shift[2])
+        gather_cell(ex, ey, ez, bx, by, bz, e, b, x, p, inv_h[0], inv_h[1], inv_h[2], shift[0], shift[1], shift[2],
+                    inv_h[0] > 0.0, inv_h[1] > 0.0, inv_h[2] > 0.0)
 
 
 def gather(fe, fb, e, b, x, inv_h, shift):

@@ -1,25 +1,32 @@
 """Particle migration: after a push, move every particle to the rank whose block owns its position.
 
 Along axis a the block of cells [offset, offset + n) owns the coordinates [origin + offset h, origin +
-(offset + n) h). `migrate` walks the used axes in order 0, 1, 2; on each it splits the local particles into
-those below the block (sent to the low neighbour), above it (sent to the high neighbour) and the rest (kept).
-A particle may move at most one block per push, so one hop per axis suffices and a diagonal move takes two or
-three hops, the same pattern as the halo exchange. Each hop is two rounds of non-blocking Isend/Irecv with both
-neighbours: first the particle counts, then the particles, every array of a direction packed into one
-contiguous byte buffer (array after array, in sorted key order), so an axis costs four small messages per rank
-whatever the number of attached arrays: migration is latency-bound, few particles cross per step. Received
-particles are appended after the kept ones.
+(offset + n) h). Few particles leave a block per push, so `migrate` touches the bulk of the particles only
+twice, with whole-array operations of their own array module (numpy, or CuPy on the GPU): one pass that finds
+the leavers, and, where the count of particles changes, one copy into arrays of the new length.
+
+1. On a periodic axis of one process (the rank is its own neighbour) a particle leaving one end re-enters at
+   the other: its coordinate is wrapped in place, no message is sent.
+2. The particles still outside (leaving towards a neighbour or through a face, or too fast) are copied out
+   (to host memory, from the GPU) and their slots refilled with the last particles that stay, so the kept
+   ones fill the front of the arrays.
+3. The leavers walk the axes with neighbours in order 0, 1, 2: on each they split into those below the block
+   (sent to the low neighbour), above it (to the high neighbour) and the rest. A particle may move at most one
+   block per push, so one hop per axis suffices and a diagonal move takes two or three hops, the same pattern
+   as the halo exchange. Each hop is two rounds of non-blocking Isend/Irecv with both neighbours: first the
+   particle counts, then the particles, every array of a direction packed into one contiguous byte buffer
+   (array after array, in sorted key order), so an axis costs four small messages per rank whatever the
+   number of attached arrays: migration is latency-bound.
+4. The arrivals are appended after the kept particles (on the device, from the GPU).
 
 On a periodic axis the rank at the low (high) end adds (subtracts) the box length to the coordinates it sends
 across the seam; a coordinate that rounding leaves on the sending side is set to the nearest one on the
-receiving side. With one process on a periodic axis the rank is its own neighbour and the same messages go to
-itself. Across a non-periodic face the neighbour is MPI.PROC_NULL: the particles leaving there are removed and
-counted.
+receiving side. Across a non-periodic face the neighbour is MPI.PROC_NULL: the particles leaving there are
+removed and counted.
 
 One Allreduce at the end sums the removed particles and the particles still outside their block (they moved
 more than one block: dt violates the Courant limit), so every rank returns the same global count or raises
-the same error, and none is left waiting in a later exchange. Arrays on the GPU (CuPy) are staged through host
-memory and returned on the GPU.
+the same error, and none is left waiting in a later exchange.
 """
 import numpy as np
 from mpi4py import MPI
@@ -29,35 +36,97 @@ from ..errors import NumericalError
 _COUNT_TAG, _DATA_TAG = (31, 32), (33, 34)   # indexed by direction: 0 towards low, 1 towards high
 
 
-def migrate(mesh, arrays):
+def migrate(mesh, arrays, in_place=False):
     """Move particles to the ranks owning their positions; return `(arrays, removed)`.
 
     `arrays` maps names to numpy or CuPy arrays whose last axis is the particle index, the same names, dtypes
-    and leading shapes on every rank; `arrays["x"]` holds global positions (row a = axis a). The input is not
-    modified (an array no particle left or entered may be returned as is). The returned dict has the same keys
-    and dtypes (kept particles first, then the arrivals); `removed` is the global number of particles that
-    left through non-periodic faces, the same on every rank.
+    and leading shapes on every rank; `arrays["x"]` holds global positions (row a = axis a). The returned dict
+    has the same keys, dtypes and array module: the particles that stayed first, then the arrivals. With
+    `in_place` the input arrays may be overwritten and are returned when the particle count is unchanged
+    (the PIC step hands over its own arrays); otherwise the input is not modified. `removed` is the global
+    number of particles that left through non-periodic faces, the same on every rank.
     Raises `NumericalError` on every rank if a particle moved further than the neighbouring block.
     """
-    on_device = not isinstance(arrays["x"], np.ndarray)
-    if on_device:
-        import cupy  # only reached for CuPy input
-
-        parts = {k: cupy.asnumpy(v) for k, v in arrays.items()}
-    else:
-        parts = dict(arrays)
+    xp = _array_module(arrays["x"])
+    parts = dict(arrays) if in_place else {k: v.copy() for k, v in arrays.items()}
+    topo = mesh.topology
+    local = [a for a in range(mesh.ndim) if mesh.periodic[a] and topo.dims[a] == 1]
+    for axis in local:
+        _wrap_in_place(mesh, parts["x"], axis, xp)
+    leaving = xp.flatnonzero(_outside(mesh, parts["x"], range(mesh.ndim), xp))
+    kept = _count(parts) - int(leaving.size)
+    travellers = {k: _to_host(v[..., leaving], xp) for k, v in parts.items()}
+    _refill(parts, leaving, kept, xp)
     removed = 0
     for axis in range(mesh.ndim):
-        parts, gone = _migrate_axis(mesh, parts, axis)
-        removed += gone
-    outside = ~_inside(mesh, parts["x"])
+        if axis not in local:
+            travellers, gone = _migrate_axis(mesh, travellers, axis)
+            removed += gone
+    outside = _outside(mesh, travellers["x"], range(mesh.ndim), np)
     totals = np.array([np.count_nonzero(outside), removed], dtype=np.int64)
-    mesh.topology.cart.Allreduce(MPI.IN_PLACE, totals, op=MPI.SUM)
+    topo.cart.Allreduce(MPI.IN_PLACE, totals, op=MPI.SUM)
     if totals[0]:
-        raise NumericalError(_too_fast_message(mesh, parts, outside, int(totals[0])))
-    if on_device:
-        parts = {k: cupy.asarray(v) for k, v in parts.items()}
-    return parts, int(totals[1])
+        raise NumericalError(_too_fast_message(mesh, travellers, outside, int(totals[0])))
+    return {k: _append(v, kept, travellers[k], xp) for k, v in parts.items()}, int(totals[1])
+
+
+def _array_module(a):
+    """CuPy for arrays on the GPU (imported only then), else numpy."""
+    if not hasattr(a, "__cuda_array_interface__"):
+        return np
+    import cupy
+
+    return cupy
+
+
+def _to_host(a, xp):
+    return a if xp is np else xp.asnumpy(a)
+
+
+def _wrap_in_place(mesh, x, axis, xp):
+    """Wrap the coordinates that left the box along `axis` (a periodic axis of one process) by one length."""
+    lo, hi, top = _bounds(mesh, axis)
+    out = xp.flatnonzero((x[axis] < lo) | (x[axis] >= hi))
+    if out.size:
+        xa = x[axis, out]
+        below = xa < lo
+        xa[below] = _wrap(xa[below], mesh.length[axis], mesh.origin[axis], top)
+        xa[~below] = _wrap(xa[~below], -mesh.length[axis], mesh.origin[axis], top)
+        x[axis, out] = xa
+
+
+def _outside(mesh, x, axes, xp):
+    """Mask of the particles outside this rank's block along any of `axes`."""
+    out = xp.zeros(x.shape[-1], dtype=bool)
+    for axis in axes:
+        lo, hi, _ = _bounds(mesh, axis)
+        out |= (x[axis] < lo) | (x[axis] >= hi)
+    return out
+
+
+def _refill(parts, leaving, kept, xp):
+    """Move the staying particles among the last len(leaving) slots into the leavers' slots below `kept`
+    (leaving: sorted indices), so that slots 0 .. kept - 1 hold exactly the particles that stay."""
+    holes = leaving[leaving < kept]
+    if not holes.size:
+        return
+    tail = xp.ones(_count(parts) - kept, dtype=bool)
+    tail[leaving[leaving >= kept] - kept] = False
+    fill = xp.flatnonzero(tail) + kept
+    for v in parts.values():
+        v[..., holes] = v[..., fill]
+
+
+def _append(a, kept, arrived, xp):
+    """The first `kept` particles of `a` followed by `arrived` (host numpy): `a` itself when the count is
+    unchanged, else a new array."""
+    count = kept + arrived.shape[-1]
+    out = a if count == a.shape[-1] else xp.empty(a.shape[:-1] + (count,), dtype=a.dtype)
+    if out is not a:
+        out[..., :kept] = a[..., :kept]
+    if arrived.shape[-1]:
+        out[..., kept:] = xp.asarray(arrived)
+    return out
 
 
 def _bounds(mesh, axis):
@@ -65,14 +134,6 @@ def _bounds(mesh, axis):
     o, h = mesh.origin[axis], mesh.spacing[axis]
     off, n = mesh.local_offset[axis], mesh.local_shape[axis]
     return o + off * h, o + (off + n) * h, o + mesh.global_shape[axis] * h
-
-
-def _inside(mesh, x):
-    ok = np.ones(x.shape[-1], dtype=bool)
-    for axis in range(mesh.ndim):
-        lo, hi, _ = _bounds(mesh, axis)
-        ok &= (x[axis] >= lo) & (x[axis] < hi)
-    return ok
 
 
 def _migrate_axis(mesh, parts, axis):

@@ -6,7 +6,6 @@ Per step, with E^n, B^n and u^{n-1/2}, x^n known:
   (wrapped at the periodic seam) -> ghost sums of J across block edges -> Yee: B^{n+1/2}, E^{n+1}, B^{n+1}.
 An immobile neutralising background (charge density `background`) enters Gauss's law only.
 """
-import numpy as np
 
 from ..parallel import migrate
 from .fields import YeeFields
@@ -26,6 +25,7 @@ class PIC:
                                                                     else 0.0) for a in range(3))
         self.h = tuple(mesh.spacing) + (1.0,) * (3 - nd)
         self.background = background
+        self.x_old = {}                  # x^n per species for the deposit
 
     def step(self, dt):
         f, mesh = self.fields, self.mesh
@@ -33,15 +33,19 @@ class PIC:
             mesh.fill_ghosts(c)
         for c in f.j:
             c[...] = 0.0
-        for s in self.species:
+        for i, s in enumerate(self.species):
+            # per-particle scratch (E, B at the particles, x^n): the kernels use its first N columns, so it is
+            # reallocated (on the species' array module, with headroom) only when the particles outgrow it
+            n = s.x.shape[1]
+            if i not in self.x_old or self.x_old[i].shape[1] < n or s.e.shape[1] < n:
+                s.e, s.b, self.x_old[i] = (f.xp.empty((3, n + n // 16 + 64)) for _ in range(3))
+            x_old = self.x_old[i]
             self.gather_k.gather(f.e, f.b, s.e, s.b, s.x, self.inv_h, self.shift)
-            x_old = s.x.copy()
+            x_old[:, :n] = s.x
             self.push_k.push_and_move(s.x, s.u, s.e, s.b, s.qm * dt, dt, self.pusher)
             self.deposit_k.deposit_current(f.j, x_old, s.x, s.u, s.qw, dt, self.inv_h, self.shift, self.h)
-            moved, _ = migrate(mesh, {"x": s.x, "u": s.u, "ids": s.ids})
+            moved, _ = migrate(mesh, {"x": s.x, "u": s.u, "ids": s.ids}, in_place=True)
             s.x, s.u, s.ids = moved["x"], moved["u"], moved["ids"]
-            if s.e.shape != s.x.shape:
-                s.e, s.b = np.zeros_like(s.x), np.zeros_like(s.x)
         for c in f.j:
             mesh.sum_ghosts(c)
         f.step(dt)
