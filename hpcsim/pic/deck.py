@@ -52,7 +52,8 @@ PIC = Section("pic", "Electromagnetic particle-in-cell (normalised units: c = 1,
     Key("seed_field", "floats", [0.0, 0.0, 0.0], "Seed of the magnetic field: B_y, B_z += these * cos(k x) "
         "(x component must be 0: div B = 0), k = 2 pi seed_mode / L_x along the first axis.", check=_vector3),
     Key("seed_mode", "int", 1, "Mode number of the field seed along the first axis.", minimum=1),
-    Key("filter_passes", "int", 0, "Binomial (1,2,1) current filter passes per step (0: none).", minimum=0),
+    Key("filter_passes", "int", 0, "Binomial (1,2,1) current filter passes per step (0: none; with filtering, "
+        "gauss_error measures the filter's departure from the unfiltered charge).", minimum=0),
     Key("spectrum_modes", "int", 64, "Fourier modes along the first axis kept in spectrum_E / spectrum_B.",
         minimum=1),
     Key("dump_particles", "bool", True, "Write the particles with every field dump (openPMD particle species)."),

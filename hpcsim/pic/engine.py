@@ -14,7 +14,7 @@ PUSHERS = {"vay": 0, "boris": 1}
 
 
 class PIC:
-    def __init__(self, mesh, backend, species, pusher="vay", background=0.0):
+    def __init__(self, mesh, backend, species, pusher="vay", background=0.0, filter_passes=0):
         self.mesh, self.species, self.pusher = mesh, species, PUSHERS[pusher]
         self.fields = YeeFields(mesh, backend)
         self.gather_k, self.push_k = backend.kernels("gather"), backend.kernels("pic")
@@ -25,6 +25,8 @@ class PIC:
                                                                     else 0.0) for a in range(3))
         self.h = tuple(mesh.spacing) + (1.0,) * (3 - nd)
         self.background = background
+        self.filter_passes = filter_passes     # binomial passes on J (smooths grid noise; Gauss's law then only
+                                               # holds for the correspondingly filtered charge)
         self.x_old = {}                  # x^n per species for the deposit
 
     def step(self, dt):
@@ -48,6 +50,7 @@ class PIC:
             s.x, s.u, s.ids = moved["x"], moved["u"], moved["ids"]
         for c in f.j:
             mesh.sum_ghosts(c)
+        f.filter_current(self.filter_passes)
         f.step(dt)
 
     def energies(self):

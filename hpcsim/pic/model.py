@@ -47,8 +47,8 @@ class Model:
         self.charge_scale = sum(abs(s["charge"]) * s["density"] for s in deck["species"])
         species = load_species(deck, mesh, rng, self.b_hat, self.xp)
         background = -sum(s["charge"] * s["density"] for s in deck["species"]) if p["neutralise"] else 0.0
-        self.pic = PIC(mesh, backend, species, pusher=p["pusher"], background=background)
-        self.filter_passes = p["filter_passes"]
+        self.pic = PIC(mesh, backend, species, pusher=p["pusher"], background=background,
+                       filter_passes=p["filter_passes"])
         self.dump_particles = p["dump_particles"]
         self.spectra = Spectra(mesh, p["spectrum_modes"], self.xp)
         self.initial_count = self.particle_count()
