@@ -12,6 +12,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -67,11 +68,15 @@ def worker(cells, steps, backend_name):
 
 
 def launch(nprocs, cells, steps, backend="cpu"):
-    mpiexec = Path(sys.executable).parent / "mpiexec"
+    """Run the worker on `nprocs` ranks (one rank: a plain process, MPI as a singleton, so that a GPU machine
+    without an mpiexec of its own can run it)."""
     env = dict(os.environ, NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1")
-    out = subprocess.run([str(mpiexec), "-n", str(nprocs), sys.executable, __file__, "--worker", "--cells",
-                          str(cells), "--steps", str(steps), "--backend", backend],
-                         capture_output=True, text=True, env=env, check=True)
+    command = [sys.executable, __file__, "--worker", "--cells", str(cells), "--steps", str(steps), "--backend",
+               backend]
+    if nprocs > 1:
+        mpiexec = Path(sys.executable).parent / "mpiexec"
+        command = [str(mpiexec if mpiexec.exists() else shutil.which("mpiexec")), "-n", str(nprocs), *command]
+    out = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
