@@ -9,7 +9,7 @@ import importlib
 _WHERE = {
     "Comm": "comm", "install_abort_on_exception": "comm", "mpi_library_version": "comm", "mpi_vendor": "comm",
     "usable_cores": "comm", "HaloExchange": "halo", "CartTopology": "topology", "block_range": "topology",
-    "choose_process_grid": "topology", "migrate": "particles",
+    "choose_process_grid": "topology", "migrate": "particles", "inside_block": "particles",
 }
 
 __all__ = sorted(_WHERE)

@@ -95,6 +95,11 @@ def _wrap_in_place(mesh, x, axis, xp):
         x[axis, out] = xa
 
 
+def inside_block(mesh, x, xp=np):
+    """Mask of the positions x[3, N] that this rank's block owns."""
+    return ~_outside(mesh, x, range(mesh.ndim), xp)
+
+
 def _outside(mesh, x, axes, xp):
     """Mask of the particles outside this rank's block along any of `axes`."""
     out = xp.zeros(x.shape[-1], dtype=bool)

@@ -1,8 +1,8 @@
 """Initial state of a PIC run from its deck: species loading, background field, and Gauss's law for E.
 
 Every owned cell receives `particles_per_cell` macro-particles of each species, at random positions in the cell
-(uniform, from the rank's seeded generator) or on a lattice (quiet start). Particle ids are
-`global cell index * particles_per_cell + k`: unique, and the same on any rank count. Each macro-particle
+(uniform, from the rank's seeded generator) or on a lattice (quiet start), with ids unique and the same on any
+rank count (`species.cell_positions`). Each macro-particle
 carries the density `n_s / particles_per_cell`, so `qw = q n_s / particles_per_cell` (charge density per
 particle, as the deposition wants it).
 
@@ -19,30 +19,9 @@ import numpy as np
 from ..linalg.config import make_solver
 from ..linalg.operators import ShiftedLaplacian
 from .deck import QUANTILE_GROUP, species_mass, species_temperatures
-from .species import Species, bi_maxwellian, quantile_bi_maxwellian
+from .species import Species, bi_maxwellian, cell_positions, quantile_bi_maxwellian
 
 POISSON_RTOL = 1e-13
-
-
-def cell_positions(mesh, ppc, rng, quiet):
-    """(x[3, N], ids[N]) of `ppc` particles in every owned cell (cells in C order, then particles): uniform
-    random offsets in the cell, or with `quiet` the lattice ((k_a + 1/2) / m per axis, ppc = m^ndim)."""
-    nd = mesh.ndim
-    index = np.indices(mesh.local_shape[:nd]).reshape(nd, -1)
-    cells = index.shape[1]
-    if quiet:
-        per_axis = round(ppc ** (1.0 / nd))
-        lattice = (np.indices((per_axis,) * nd).reshape(nd, -1) + 0.5) / per_axis
-        offset = [np.tile(lattice[a], cells) for a in range(nd)]
-    else:
-        offset = [rng.random(cells * ppc) for _ in range(nd)]
-    x = np.zeros((3, cells * ppc))
-    cell = []
-    for a in range(nd):
-        cell.append(np.repeat(index[a] + mesh.local_offset[a], ppc))
-        x[a] = mesh.origin[a] + (cell[a] + offset[a]) * mesh.spacing[a]
-    ids = np.ravel_multi_index(cell, mesh.global_shape[:nd]) * ppc + np.tile(np.arange(ppc), cells)
-    return x, ids.astype(np.int64)
 
 
 def quantile_loading(mesh, ppc, rng, at_centre, mass, t_par, t_perp, b_hat):

@@ -14,6 +14,7 @@ import numpy as np
 from ..errors import NumericalError
 from ..io import Record
 from ..mesh import Mesh
+from ..parallel import inside_block
 from .deck import GHOST, SECTIONS, background_field, check, plasma_parameters, resolution_warnings  # noqa: F401
 from . import krook
 from .diagnostics import Spectra, moments
@@ -147,18 +148,8 @@ class Model:
         restored = []
         for s in self.pic.species:
             arrays = {k: particles[f"{s.name}/{k}"] for k in PARTICLE_ARRAYS}
-            mine = _owned(mesh, arrays["x"])
+            mine = inside_block(mesh, arrays["x"])     # all of them on an unchanged rank count
             arrays = {k: xp.asarray(np.ascontiguousarray(v[..., mine])) for k, v in arrays.items()}
             restored.append(Species(s.name, s.charge, s.mass, arrays["x"], arrays["u"], arrays["ids"], s.qw))
         self.pic.species[:] = restored
 
-
-def _owned(mesh, x):
-    """Mask of the positions inside this rank's block (all of them when one rank wrote the checkpoint to
-    this rank's block exactly; a filter when the rank count changed)."""
-    ok = np.ones(x.shape[-1], dtype=bool)
-    for a in range(mesh.ndim):
-        lo = mesh.origin[a] + mesh.local_offset[a] * mesh.spacing[a]
-        hi = mesh.origin[a] + (mesh.local_offset[a] + mesh.local_shape[a]) * mesh.spacing[a]
-        ok &= (x[a] >= lo) & (x[a] < hi)
-    return ok

@@ -38,23 +38,34 @@ class Species:
         return float((u2 / (1.0 + (1.0 + u2) ** 0.5)).sum()) * self.mass * (self.qw / self.charge) * cell_volume
 
 
-def quiet_start(mesh, particles_per_cell):
-    """Positions on a regular lattice inside this rank's block: particles_per_cell^(1/ndim) per axis and cell
-    (particles_per_cell must be a perfect power), the same on every rank count."""
+def cell_positions(mesh, ppc, rng=None, quiet=False):
+    """(x[3, N], ids[N]) of `ppc` particles in every owned cell (cells in C order, then particles): uniform
+    random offsets in the cell from `rng`, or with `quiet` the lattice ((k_a + 1/2) / m per axis, ppc = m^ndim).
+    ids = global cell index * ppc + k: unique, and the same on any rank count."""
     nd = mesh.ndim
-    per_axis = round(particles_per_cell ** (1.0 / nd))
-    if per_axis**nd != particles_per_cell:
-        raise ValueError(f"quiet start needs particles per cell = m^{nd}, got {particles_per_cell}")
-    axes = []
+    index = np.indices(mesh.local_shape[:nd]).reshape(nd, -1)
+    cells = index.shape[1]
+    if quiet:
+        per_axis = round(ppc ** (1.0 / nd))
+        if per_axis**nd != ppc:
+            raise ValueError(f"quiet start needs particles per cell = m^{nd}, got {ppc}")
+        lattice = (np.indices((per_axis,) * nd).reshape(nd, -1) + 0.5) / per_axis
+        offset = [np.tile(lattice[a], cells) for a in range(nd)]
+    else:
+        offset = [rng.random(cells * ppc) for _ in range(nd)]
+    x = np.zeros((3, cells * ppc))
+    cell = []
     for a in range(nd):
-        cells = np.arange(mesh.local_offset[a], mesh.local_offset[a] + mesh.local_shape[a])
-        sub = (np.arange(per_axis) + 0.5) / per_axis
-        axes.append(((cells[:, None] + sub[None, :]).ravel()) * mesh.spacing[a] + mesh.origin[a])
-    grid = np.meshgrid(*axes, indexing="ij")
-    x = np.zeros((3, grid[0].size))
-    for a in range(nd):
-        x[a] = grid[a].ravel()
-    return x
+        cell.append(np.repeat(index[a] + mesh.local_offset[a], ppc))
+        x[a] = mesh.origin[a] + (cell[a] + offset[a]) * mesh.spacing[a]
+    ids = np.ravel_multi_index(cell, mesh.global_shape[:nd]) * ppc + np.tile(np.arange(ppc), cells)
+    return x, ids.astype(np.int64)
+
+
+def quiet_start(mesh, particles_per_cell):
+    """Positions on a regular lattice inside this rank's block (`cell_positions` with `quiet`): the same
+    lattice on every rank count."""
+    return cell_positions(mesh, particles_per_cell, quiet=True)[0]
 
 
 def bi_maxwellian(rng, count, mass, theta_par, theta_perp, b_hat=(1.0, 0.0, 0.0), drift=(0.0, 0.0, 0.0),

@@ -76,6 +76,7 @@ class Run:
                                  restart_step=self.step_index if restart_path is not None else None)
         self.fields = MeshWriter(self.outdir / "fields", self.model.mesh, comm, self.text, __version__)
         self.last_step_scalars = {}
+        self.attributes_written = False
 
     # -- checkpoints ------------------------------------------------------------------------------------
     def _restore(self, path):
@@ -110,8 +111,9 @@ class Run:
         values = dict(self.model.diagnostics())
         values.update(self.last_step_scalars)
         self.scalars.append(self.step_index, self.time, values)
-        if hasattr(self.model, "diagnostic_attributes"):
-            self.scalars.set_attributes(self.model.diagnostic_attributes())
+        if not self.attributes_written and hasattr(self.model, "diagnostic_attributes"):
+            self.scalars.set_attributes(self.model.diagnostic_attributes())     # once: they do not change
+            self.attributes_written = True
         if self.comm.is_root and hasattr(self.model, "tables"):
             for name, (columns, attributes) in self.model.tables().items():
                 write_table(self.outdir / "diags" / f"{name}.h5", columns, self.text, attributes)

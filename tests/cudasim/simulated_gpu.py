@@ -40,3 +40,17 @@ def assert_kernel_equal(actual, desired):
         np.testing.assert_array_equal(actual, desired)
     else:
         np.testing.assert_allclose(actual, desired, rtol=4e-16, atol=4e-16 * float(np.abs(desired).max()))
+
+
+def solve_on_both(mesh, b, solver_for):
+    """((result, x) on the CPU kernels, (result, x) on the GPU kernels) of `solver_for(operator).solve(b, x)`
+    for the shifted Laplacian -Lap on `mesh` (x0 = 0); every solve must converge."""
+    from hpcsim.linalg.operators import ShiftedLaplacian
+
+    results = []
+    for backend in (CPUBackend(), SimulatedGPU()):
+        x = mesh.zeros()
+        res = solver_for(ShiftedLaplacian(mesh, 0.0, 1.0, backend)).solve(b.copy(), x)
+        assert res.converged
+        results.append((res, x))
+    return results

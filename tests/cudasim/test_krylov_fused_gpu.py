@@ -10,11 +10,9 @@ from simulated_gpu import SKIP_REASON, assert_kernel_equal, kernel_target  # noq
 if kernel_target() is None:
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
-from hpcsim.backend import CPUBackend  # noqa: E402
-from simulated_gpu import SimulatedGPU  # noqa: E402
+from simulated_gpu import solve_on_both  # noqa: E402
 from hpcsim.kernels import krylov_fused_cpu, krylov_fused_gpu  # noqa: E402
 from hpcsim.linalg.krylov import CG1, FlexibleCG, PipelinedCG  # noqa: E402
-from hpcsim.linalg.operators import ShiftedLaplacian  # noqa: E402
 from hpcsim.linalg.preconditioners import make_preconditioner  # noqa: E402
 from hpcsim.mesh import Mesh  # noqa: E402
 from hpcsim.parallel import Comm  # noqa: E402
@@ -77,13 +75,7 @@ def test_solvers_on_gpu_kernels_match_cpu(method, preconditioner):
     mesh = Mesh.create(Comm(), (5,), [1.0], [["dirichlet", "neumann"]])     # at most 5 iterations: fast enough
     b = mesh.zeros()
     b[mesh.interior] = np.random.default_rng(3).standard_normal(mesh.local_shape)
-    results = []
-    for backend in (CPUBackend(), SimulatedGPU()):
-        x = mesh.zeros()
-        op = ShiftedLaplacian(mesh, 0.0, 1.0, backend)
-        res = method(op, rtol=1e-10, preconditioner=make_preconditioner(preconditioner, op)).solve(b.copy(), x)
-        assert res.converged
-        results.append((res, x))
-    (rc, xc), (rg, xg) = results
+    (rc, xc), (rg, xg) = solve_on_both(
+        mesh, b, lambda op: method(op, rtol=1e-10, preconditioner=make_preconditioner(preconditioner, op)))
     assert rc.iterations == rg.iterations
     np.testing.assert_allclose(mesh.owned(xg), mesh.owned(xc), rtol=1e-8, atol=1e-10)

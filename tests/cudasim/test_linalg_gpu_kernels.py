@@ -12,12 +12,10 @@ from simulated_gpu import SKIP_REASON, assert_kernel_equal, kernel_target  # noq
 if kernel_target() is None:
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
-from hpcsim.backend import CPUBackend  # noqa: E402
-from simulated_gpu import SimulatedGPU  # noqa: E402
+from simulated_gpu import solve_on_both  # noqa: E402
 from hpcsim.kernels import linalg_cpu, linalg_gpu  # noqa: E402
 from hpcsim.linalg.cg import CG  # noqa: E402
 from hpcsim.linalg.cg_deferred import DeferredCheckCG  # noqa: E402
-from hpcsim.linalg.operators import ShiftedLaplacian  # noqa: E402
 from hpcsim.linalg.preconditioners import make_preconditioner  # noqa: E402
 from hpcsim.mesh import Mesh  # noqa: E402
 from hpcsim.parallel import Comm  # noqa: E402
@@ -74,14 +72,8 @@ def test_cg_on_gpu_kernels_matches_cpu(preconditioner):
     mesh = Mesh.create(Comm(), (5, 4), [1.0, 1.2], ["dirichlet", "neumann"])
     b = mesh.zeros()
     b[mesh.interior] = np.random.default_rng(3).standard_normal(mesh.local_shape)
-    results = []
-    for backend in (CPUBackend(), SimulatedGPU()):
-        x = mesh.zeros()
-        op = ShiftedLaplacian(mesh, 0.0, 1.0, backend)
-        res = CG(op, rtol=1e-10, preconditioner=make_preconditioner(preconditioner, op)).solve(b.copy(), x)
-        assert res.converged
-        results.append((res, x))
-    (rc, xc), (rg, xg) = results
+    (rc, xc), (rg, xg) = solve_on_both(
+        mesh, b, lambda op: CG(op, rtol=1e-10, preconditioner=make_preconditioner(preconditioner, op)))
     assert abs(rc.iterations - rg.iterations) <= 1
     np.testing.assert_allclose(mesh.owned(xg), mesh.owned(xc), rtol=1e-8, atol=1e-10)
 
@@ -92,15 +84,9 @@ def test_deferred_check_cg_on_gpu_kernels_matches_cpu():
     mesh = Mesh.create(Comm(), (4, 3, 3), [1.0, 1.2, 0.9], ["dirichlet", "neumann", "periodic"])
     b = mesh.zeros()
     b[mesh.interior] = np.random.default_rng(3).standard_normal(mesh.local_shape)
-    results = []
-    for backend in (CPUBackend(), SimulatedGPU()):
-        x = mesh.zeros()
-        op = ShiftedLaplacian(mesh, 0.0, 1.0, backend)
-        res = DeferredCheckCG(op, rtol=1e-10, preconditioner=make_preconditioner("jacobi", op),
-                              check_every=3).solve(b.copy(), x)
-        assert res.converged and res.iterations % 3 == 0
-        results.append((res, x))
-    (rc, xc), (rg, xg) = results
+    (rc, xc), (rg, xg) = solve_on_both(mesh, b, lambda op: DeferredCheckCG(
+        op, rtol=1e-10, preconditioner=make_preconditioner("jacobi", op), check_every=3))
+    assert rc.iterations % 3 == 0
     assert rc.iterations == rg.iterations
     np.testing.assert_allclose(rg.history, rc.history, rtol=1e-8)
     np.testing.assert_allclose(mesh.owned(xg), mesh.owned(xc), rtol=1e-8, atol=1e-10)
