@@ -13,6 +13,12 @@ u_par = u . g_hat changes and K = 3T/(2m) - |u_perp|^2 / 2 is constant, so with 
 
 one expression for the tanh, tan and rational solutions (T from its Taylor series where h|2K|^(1/2) is small,
 so that the K -> 0 limit is exact too).
+
+The flow blows up in finite time: a particle with u_par < -sqrt(2K) (or any u_par when K < 0) runs to
+u_par = -infinity at t* ~ 2 / (a |u_par|), where the denominator 1 + u_par h T reaches zero. Where that happens
+within the step the kernel returns NaN (the engine then stops the run with a message) instead of the formula's
+continuation through infinity: the forcing is a linear-response model for thermal particles, and a runaway
+means the gradient is too strong for the collisions or instabilities that should scatter the tail.
 """
 import math
 
@@ -55,7 +61,8 @@ def temperature_flow_at(u, p, g0, g1, g2, h, k0):
         t = tanhc(h * math.sqrt(2.0 * k))
     else:
         t = tanc(h * math.sqrt(-2.0 * k))
-    new = (par + 2.0 * k * h * t) / (1.0 + par * h * t)
+    den = 1.0 + par * h * t
+    new = (par + 2.0 * k * h * t) / den if den > 0.0 else math.nan
     d = new - par
     u[0, p] = u0 + d * g0
     u[1, p] = u1 + d * g1

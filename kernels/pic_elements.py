@@ -12,9 +12,12 @@ It is exact for E + v x B = 0 (the relativistic force-free drift), where Boris i
 
 Boris: u- = u + (q dt/2m) E; rotation by t = (q dt / 2m) B / gamma(u-), s = 2 t / (1 + t^2):
     u' = u- + u- x t,  u+ = u- + u' x s;  u_new = u+ + (q dt/2m) E.
-The pushers return the new (ux, uy, uz); `push_move_at` stores them and moves x += dt u_new / gamma_new.
+The pushers return the new (ux, uy, uz); `push_move_at` stores them and moves x += dt u_new / gamma_new;
+`push_forced_move_at` wraps the Lorentz step in the thermodynamic forcing (`forcing_elements`).
 """
 import math
+
+from .forcing_elements import forcing_half_at  # called by name: compile_for binds the compiled version
 
 
 def push_vay(ux, uy, uz, ex, ey, ez, bx, by, bz, qm_dt):
@@ -56,16 +59,43 @@ def inverse_gamma(ux, uy, uz):
     return 1.0 / math.sqrt(1.0 + ux * ux + uy * uy + uz * uz)
 
 
-def push_move_at(x, u, e, b, p, qm_dt, dt, pusher):
-    """Push particle p (pusher 0: Vay, 1: Boris) and move it by dt u_new / gamma_new (arrays [3, N])."""
+def push_at(u, e, b, p, qm_dt, pusher):
+    """u[:, p] <- the Lorentz step of particle p (pusher 0: Vay, 1: Boris; arrays [3, N])."""
     if pusher == 0:
         ux, uy, uz = push_vay(u[0, p], u[1, p], u[2, p], e[0, p], e[1, p], e[2, p], b[0, p], b[1, p], b[2, p], qm_dt)
     else:
         ux, uy, uz = push_boris(u[0, p], u[1, p], u[2, p], e[0, p], e[1, p], e[2, p], b[0, p], b[1, p], b[2, p],
                                 qm_dt)
     u[0, p], u[1, p], u[2, p] = ux, uy, uz
+    return 0.0
+
+
+def move_at(x, u, p, dt):
+    """x[:, p] += dt u / gamma (u at n+1/2)."""
+    ux, uy, uz = u[0, p], u[1, p], u[2, p]
     g = dt * inverse_gamma(ux, uy, uz)
     x[0, p] += g * ux
     x[1, p] += g * uy
     x[2, p] += g * uz
+    return 0.0
+
+
+def push_move_at(x, u, e, b, p, qm_dt, dt, pusher):
+    """Push particle p and move it by dt u_new / gamma_new."""
+    push_at(u, e, b, p, qm_dt, pusher)
+    move_at(x, u, p, dt)
+    return 0.0
+
+
+def push_forced_move_at(x, u, e, b, p, qm_dt, dt, pusher, f, velocity, temperature):
+    """The modified pusher (TF-PIC spec section 2): Strang splitting of the exact forcing flow around the
+    unchanged Lorentz step, forcing over dt/2, Lorentz step, forcing over dt/2, then the move with the final
+    u^{n+1/2}. `f` holds the forcing coefficients of `forcing_elements.forcing_half_at`: the 9 entries of
+    expm(-G dt/4) row by row, g_hat (3), h = |g| dt/4 and k0 = 3T/(2m)."""
+    forcing_half_at(u, p, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13],
+                    velocity, temperature)
+    push_at(u, e, b, p, qm_dt, pusher)
+    forcing_half_at(u, p, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13],
+                    velocity, temperature)
+    move_at(x, u, p, dt)
     return 0.0

@@ -11,6 +11,10 @@ PIC runs (`postprocess.pic`):
   hpcsim-post dispersion OUTDIR [--field E] [--component x] -o FIG.png          omega-k diagram of the dumps
   hpcsim-post phase-space OUTDIR --species NAME [--x x] [--p ux] [--iteration N] [--bins N] -o FIG.png
 
+Thermodynamic forcing (`postprocess.tf`):
+  hpcsim-post tf-moments OUTDIR --species NAME [-o FIG.png]     pressure tensor / heat flux against the
+                                                                 forcing + Krook moment theory
+
 A missing directory, file, iteration, mesh, species or dataset is one line on stderr and exit status 2; a mode
 spectrum without exponential growth (`growth`) is one line and exit status 1.
 """
@@ -101,6 +105,22 @@ def cmd_phase_space(args):
     _save(phase_space(args.outdir, args.species, args.x, args.p, args.iteration, args.bins), args.out)
 
 
+def cmd_tf_moments(args):
+    from .tf import moment_comparison, moments_figure
+
+    comparison = moment_comparison(args.outdir, args.species)
+    if "P" in comparison:
+        print(f"pressure tensor vs dP/dt = -(G P + P G^T) - nu (P - p I): max |P - P_theory| / p = "
+              f"{float(np.max(comparison['P_deviation'])):.4g}")
+    if "heat_flux" in comparison:
+        t, q, theory = comparison["time"], comparison["heat_flux"], comparison["heat_flux_theory"]
+        late = t >= t[-1] / 2
+        ratio = float(np.mean(q[late]) / np.mean(theory[late]))
+        print(f"heat flux vs -(5/2) n T^2 g / (m nu): mean ratio over t >= {t[-1] / 2:.4g} = {ratio:.4f}")
+    if args.out:
+        _save(moments_figure(comparison, args.species), args.out)
+
+
 def cmd_scalars(args):
     scalars = read_scalars(args.outdir)
     names = list(RESERVED) + sorted(n for n in scalars if n not in RESERVED)
@@ -155,6 +175,11 @@ def parser():
     p.add_argument("--bins", type=int, default=128, help="bins per axis (default: 128)")
     p.add_argument("-o", "--out", required=True, help="PNG file to write")
     p.set_defaults(func=cmd_phase_space)
+    p = sub.add_parser("tf-moments", help="TF-PIC: forcing + Krook moments against the moment theory")
+    p.add_argument("outdir")
+    p.add_argument("--species", required=True)
+    p.add_argument("-o", "--out", help="PNG file to write (default: numbers only)")
+    p.set_defaults(func=cmd_tf_moments)
     return ap
 
 

@@ -96,6 +96,18 @@ CASES = [
     ("pic: half bi-Maxwellian", GOOD_PIC.replace("temperature = 0.01", "temperature_par = 0.01"), [],
      "species[0]: a bi-Maxwellian needs both temperature_par and temperature_perp"),
     ("pic: --set bad index", GOOD_PIC, ["--set", "species.3.mass=2.0"], "--set: '3' is not an index"),
+    ("forcing: G not 3x3", GOOD_PIC, ["--set", "species.0.velocity_gradient=[[0.1, 0.0], [0.0, 0.1]]"],
+     "species[0].velocity_gradient: must be a 3 x 3 list of finite numbers"),
+    ("forcing: two forms of g", GOOD_PIC, ["--set", "species.0.gradient_length=10.0",
+                                          "--set", "species.0.temperature_gradient=[0.1, 0.0, 0.0]"],
+     "give one of temperature_gradient, gradient_length"),
+    ("forcing: strain rate without B0", GOOD_PIC, ["--set", "species.0.strain_rate_wce=0.01"],
+     "species[0].strain_rate_wce: needs a background field (Omega_ce)"),
+    ("forcing: Knudsen number without Krook", GOOD_PIC, ["--set", "species.0.mfp_over_gradient_length=0.01"],
+     "species[0].mfp_over_gradient_length: needs krook_rate > 0"),
+    ("forcing: Knudsen number of a cold species", GOOD_PIC.replace("temperature = 0.01", ""),
+     ["--set", "species.0.mfp_over_gradient_length=0.01", "--set", "species.0.krook_rate=0.1"],
+     "species[0].mfp_over_gradient_length: needs a warm species or reference_temperature"),
     ("incompatible singular source", GOOD_POISSON.replace('"dirichlet"', '"periodic"').replace(
         '"manufactured"', '"gaussian"'), [], "incompatible with the singular operator"),
 ]

@@ -156,9 +156,11 @@ def test_template_lists_species_as_array_of_tables():
 
 
 
-def test_restart_with_krook_collisions_is_bit_for_bit(tmp_path):
-    """Collisions draw from the per-rank generators, whose states the checkpoints carry."""
-    krook = ["--set", "species.0.krook_rate=0.5"]
+def test_restart_with_krook_collisions_and_forcing_is_bit_for_bit(tmp_path):
+    """Collisions draw from the per-rank generators, whose states the checkpoints carry; the forcing (both
+    gradients) is rebuilt from the deck."""
+    krook = ["--set", "species.0.krook_rate=0.5", "--set", "species.0.gradient_length=20.0",
+             "--set", "species.0.velocity_gradient=[[0.02, 0.01, 0.0], [0.0, -0.01, 0.0], [0.0, 0.0, -0.01]]"]
     run(tmp_path / "full", 2, krook)
     run(tmp_path / "split", 2, [*krook, "--set", "run.steps=10"])
     run(tmp_path / "split", 2, [*krook, "--restart", "latest"])
@@ -168,6 +170,7 @@ def test_restart_with_krook_collisions_is_bit_for_bit(tmp_path):
     with h5py.File(tmp_path / "full" / "diags" / "scalars.h5", "r") as f:
         energy = f["energy_total"][...]
         assert abs(energy[-1] / energy[0] - 1.0) < 0.01       # collisions conserve energy exactly
+        assert "heat_flux_x_electrons" in f and "P_xy_electrons" in f
 
 
 def test_current_filter_smooths_the_noise(tmp_path):

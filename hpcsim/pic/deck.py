@@ -26,6 +26,14 @@ def _vector3(value, where):
     return value
 
 
+def _matrix3(value, where):
+    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(r, list) and len(r) == 3 for r in value)
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                    for r in value for v in r)):
+        raise InputError(f"must be a 3 x 3 list of finite numbers [[..], [..], [..]], got {value!r}", where)
+    return [[float(v) for v in r] for r in value]
+
+
 def _mass(value, where):
     if value == "proton":
         return value
@@ -81,6 +89,21 @@ SPECIES = TableArray("species", "A particle species (any number of [[species]] t
     Key("krook_rate", "float", 0.0, "Krook (BGK) collision rate nu in omega_pe: a fraction 1 - exp(-nu dt) of "
         "the particles is resampled per step from a Maxwellian with exactly their momentum and energy.",
         minimum=0.0),
+    Key("forcing", "bool", True, "Switch for the thermodynamic forcing of this species (spec section 2) by the "
+        "gradients below; a species is forced only when it has a gradient (false: keep them but run unforced)."),
+    Key("velocity_gradient", "any", None, "Bulk-velocity gradient G_ij = du_i/dx_j (3 x 3, rows i, in omega_pe): "
+        "a = -G w.", check=_matrix3),
+    Key("strain_rate_wce", "float", None, "Instead of velocity_gradient: incompressible stretching along B_0 at "
+        "this rate in units of Omega_ce, G = S Omega_ce (b b - (I - b b) / 2) (S < 0: compression)."),
+    Key("temperature_gradient", "floats", None, "g = grad ln T (omega_pe / c): a = (3T/(2m) - |w|^2/2) g.",
+        check=_vector3),
+    Key("gradient_length", "float", None, "Instead of temperature_gradient: L_T in c/omega_pe, g = b / L_T.",
+        minimum=0.0, exclusive_minimum=True),
+    Key("mfp_over_gradient_length", "float", None, "Instead of temperature_gradient, with krook_rate > 0: "
+        "lambda_mfp / L_T with lambda_mfp = v_th / nu, v_th = sqrt(T/m); g = b / L_T.", minimum=0.0,
+        exclusive_minimum=True),
+    Key("reference_temperature", "float", None, "T of the temperature forcing (default: the species' initial "
+        "(T_par + 2 T_perp) / 3).", minimum=0.0, exclusive_minimum=True),
     Key("velocity_perturbation", "float", 0.0, "Seed: u_x += this * sin(k x) with k of mode perturbation_mode "
         "along the first axis."),
     Key("perturbation_mode", "int", 1, "Mode number of the velocity perturbation.", minimum=1),
@@ -157,6 +180,7 @@ def check(deck):
         if s["charge"] == 0.0:
             raise InputError("must not be zero (neutral particles do not couple to the fields)", f"{where}.charge")
         species_temperatures(s, p, where)
+        check_forcing(s, p, where)
         if s["momentum_loading"] == "quantiles":
             if s["particles_per_cell"] % QUANTILE_GROUP:
                 raise InputError(f"momentum_loading = \"quantiles\" needs a multiple of {QUANTILE_GROUP} particles "
@@ -184,3 +208,27 @@ def resolution_warnings(deck):
                 out.append(f"species {s['name']}: cells of {h / debye:.1f} Debye lengths (> "
                            f"{CELLS_PER_DEBYE_WARNING:g}): expect numerical heating (finite-grid instability)")
     return out
+
+
+def check_forcing(s, p, where):
+    """Forcing keys: one form per gradient and what each form needs."""
+    velocity = [k for k in ("velocity_gradient", "strain_rate_wce") if k in s]
+    temperature = [k for k in ("temperature_gradient", "gradient_length", "mfp_over_gradient_length") if k in s]
+    for forms in (velocity, temperature):
+        if len(forms) > 1:
+            raise InputError(f"give one of {', '.join(forms)}", f"{where}.{forms[1]}")
+    if "strain_rate_wce" in s and not any(background_field(p)):
+        raise InputError("needs a background field (Omega_ce)", f"{where}.strain_rate_wce")
+    if "mfp_over_gradient_length" in s and s["krook_rate"] <= 0.0:
+        raise InputError("needs krook_rate > 0 (the mean free path is v_th / nu)", f"{where}.mfp_over_gradient_length")
+    if "mfp_over_gradient_length" in s and forcing_temperature(s, p, where) <= 0.0:
+        raise InputError("needs a warm species or reference_temperature (the mean free path is v_th / nu)",
+                         f"{where}.mfp_over_gradient_length")
+
+
+def forcing_temperature(s, p, where):
+    """Reference temperature T of the temperature forcing: the deck's, else the initial (T_par + 2 T_perp) / 3."""
+    if "reference_temperature" in s:
+        return s["reference_temperature"]
+    t_par, t_perp = species_temperatures(s, p, where)
+    return (t_par + 2.0 * t_perp) / 3.0

@@ -2,9 +2,10 @@
 
 Moments relative to the unit vector b (the background-field direction), with v = u / gamma and every
 macro-particle of a species carrying the same weight (averages are over particles):
-    T_par  = m (<u_par v_par> - <u_par><v_par>)
-    T_perp = (m / 2) (<u_perp . v_perp> - <u_perp> . <v_perp>)
-    q_par  = (n m / 2) <|w|^2 w_par>,   w = v - <v>            (heat flux along b, in n_0 m_e c^3)
+    P_ij   = n m (<u_i v_j> - <u_i><v_j>)                         (pressure tensor, n_0 m_e c^2)
+    T_par  = b . P b / n,   T_perp = (tr P - b . P b) / (2 n)
+    q      = (n m / 2) <|w|^2 w>,   w = v - <v>                   (heat flux, n_0 m_e c^3)
+reported along the temperature gradient of a forced species, else along b
 (the pressure-tensor definition of the temperature, exact for a relativistic drifting Maxwellian's rest frame
 only in the non-relativistic limit, which is the regime of the validation cases).
 
@@ -20,28 +21,38 @@ import math
 import numpy as np
 
 
-def moments(species, b_hat, density, comm, xp):
-    """{T_par, T_perp, heat_flux} of one species (global)."""
-    b = xp.asarray(b_hat, dtype=float)[:, None]
+def moments(species, b_hat, density, comm, xp, q_hat=None, b0=0.0):
+    """Moments of one species (global): T_par, T_perp, anisotropy T_perp/T_par, beta_par = 2 n T_par / B_0^2
+    (when B_0 != 0), the pressure tensor P_ij = n m (<u_i v_j> - <u_i><v_j>) (components xx yy zz xy xz yz)
+    and the heat flux q = (n m / 2) <|w|^2 w>, w = v - <v>: `heat_flux` along q_hat (default b), and its
+    x, y, z components."""
     u = species.u
     v = u / xp.sqrt(1.0 + xp.sum(u * u, axis=0))
-    u_par, v_par = xp.sum(u * b, axis=0), xp.sum(v * b, axis=0)
-    u_perp, v_perp = u - u_par * b, v - v_par * b
-    local = [u.shape[1], *(float(x) for x in (xp.sum(u_par), xp.sum(v_par), xp.sum(u_par * v_par),
-                                                xp.sum(u_perp * v_perp))),
-             *(float(x) for x in xp.sum(u_perp, axis=1)), *(float(x) for x in xp.sum(v_perp, axis=1)),
-             *(float(x) for x in xp.sum(v, axis=1))]
-    total = comm.allreduce(np.array(local, dtype=float))
+    uv = [xp.sum(u[i] * v[j]) for i in range(3) for j in range(3)]
+    local = np.array([u.shape[1], *(float(x) for x in uv), *(float(x) for x in xp.sum(u, axis=1)),
+                      *(float(x) for x in xp.sum(v, axis=1))], dtype=float)
+    total = comm.allreduce(local)
     n = max(total[0], 1.0)
     mean = total[1:] / n
-    s_u_par, s_v_par, s_uv_par, s_uv_perp = mean[:4]
-    m_u_perp, m_v_perp, m_v = mean[4:7], mean[7:10], mean[10:13]
-    t_par = species.mass * (s_uv_par - s_u_par * s_v_par)
-    t_perp = 0.5 * species.mass * (s_uv_perp - float(np.dot(m_u_perp, m_v_perp)))
-    w = v - xp.asarray(m_v)[:, None]
-    local_q = float(xp.sum(xp.sum(w * w, axis=0) * xp.sum(w * b, axis=0)))
-    q_par = 0.5 * density * species.mass * comm.allreduce(local_q) / n
-    return {"T_par": t_par, "T_perp": t_perp, "heat_flux": q_par}
+    mean_u, mean_v = mean[9:12], mean[12:15]
+    spread = mean[:9].reshape(3, 3) - np.outer(mean_u, mean_v)     # <u_i v_j> - <u_i><v_j>
+    b = np.asarray(b_hat, dtype=float)
+    t_par = species.mass * float(b @ spread @ b)
+    t_perp = 0.5 * species.mass * (float(np.trace(spread)) - float(b @ spread @ b))
+    w = v - xp.asarray(mean_v)[:, None]
+    w2 = xp.sum(w * w, axis=0)
+    q = 0.5 * density * species.mass * comm.allreduce(np.array([float(xp.sum(w2 * w[a])) for a in range(3)])) / n
+    direction = b if q_hat is None else np.asarray(q_hat, dtype=float)
+    out = {"T_par": t_par, "T_perp": t_perp, "anisotropy": t_perp / t_par if t_par > 0 else math.nan,
+           "heat_flux": float(q @ direction)}
+    if b0 > 0.0:
+        out["beta_par"] = 2.0 * density * t_par / b0**2
+    pressure = density * species.mass * spread
+    for i, j in ((0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)):
+        out[f"P_{'xyz'[i]}{'xyz'[j]}"] = 0.5 * float(pressure[i, j] + pressure[j, i])
+    for a, c in enumerate("xyz"):
+        out[f"heat_flux_{c}"] = float(q[a])
+    return out
 
 
 class Spectra:

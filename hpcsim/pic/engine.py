@@ -1,12 +1,14 @@
 """The electromagnetic PIC cycle on a periodic mesh distributed over any number of ranks.
 
 Per step, with E^n, B^n and u^{n-1/2}, x^n known:
-  gather E^n, B^n at x^n -> push u^{n+1/2} (Vay or Boris) -> x^{n+1} = x^n + dt v^{n+1/2}
+  gather E^n, B^n at x^n -> push u^{n+1/2} (Vay or Boris, inside the exact half steps of the thermodynamic
+  forcing for forced species) -> x^{n+1} = x^n + dt v^{n+1/2}
   -> Esirkepov J^{n+1/2} from x^n -> x^{n+1} -> particles migrate to the ranks owning their positions
   (wrapped at the periodic seam) -> ghost sums of J across block edges -> Yee: B^{n+1/2}, E^{n+1}, B^{n+1}.
 An immobile neutralising background (charge density `background`) enters Gauss's law only.
 """
 
+from ..errors import NumericalError
 from ..parallel import migrate
 from .fields import YeeFields
 
@@ -14,8 +16,9 @@ PUSHERS = {"vay": 0, "boris": 1}
 
 
 class PIC:
-    def __init__(self, mesh, backend, species, pusher="vay", background=0.0, filter_passes=0):
+    def __init__(self, mesh, backend, species, pusher="vay", background=0.0, filter_passes=0, forcing=None):
         self.mesh, self.species, self.pusher = mesh, species, PUSHERS[pusher]
+        self.forcing = forcing or {}     # species name -> hpcsim.pic.forcing.Forcing (thermodynamic forcing)
         self.fields = YeeFields(mesh, backend)
         self.gather_k, self.push_k = backend.kernels("gather"), backend.kernels("pic")
         self.deposit_k = backend.kernels("deposit")
@@ -44,7 +47,7 @@ class PIC:
             x_old = self.x_old[i]
             self.gather_k.gather(f.e, f.b, s.e, s.b, s.x, self.inv_h, self.shift)
             x_old[:, :n] = s.x
-            self.push_k.push_and_move(s.x, s.u, s.e, s.b, s.qm * dt, dt, self.pusher)
+            self.push(s, dt)
             self.deposit_k.deposit_current(f.j, x_old, s.x, s.u, s.qw, dt, self.inv_h, self.shift, self.h)
             moved, _ = migrate(mesh, {"x": s.x, "u": s.u, "ids": s.ids}, in_place=True)
             s.x, s.u, s.ids = moved["x"], moved["u"], moved["ids"]
@@ -52,6 +55,27 @@ class PIC:
             mesh.sum_ghosts(c)
         f.filter_current(self.filter_passes)
         f.step(dt)
+
+    def push(self, s, dt):
+        """Lorentz step (with the species' forcing around it, if any) and move."""
+        forcing = self.forcing.get(s.name)
+        if forcing is None:
+            self.push_k.push_and_move(s.x, s.u, s.e, s.b, s.qm * dt, dt, self.pusher)
+        else:
+            self.push_k.push_forced_and_move(s.x, s.u, s.e, s.b, s.qm * dt, dt, self.pusher,
+                                             forcing.coefficients(dt, self.fields.xp), forcing.velocity,
+                                             forcing.temperature_on)
+            if forcing.temperature_on:
+                self.check_runaways(s)
+
+    def check_runaways(self, s):
+        """Collective: stop every rank if the temperature forcing blew a particle up (NaN from the kernel)."""
+        runaways = self.mesh.comm.allreduce(int((~self.fields.xp.isfinite(s.u[0])).sum()))
+        if runaways:
+            raise NumericalError(f"species {s.name}: the temperature forcing ran {runaways} particle(s) away to "
+                                 "infinite momentum (finite-time blow-up of du_par/dt = |g| (3T/(2m) - |u|^2/2) for "
+                                 "u_par < -sqrt(3T/m - u_perp^2)); reduce the gradient (gradient_length, "
+                                 "mfp_over_gradient_length) or raise krook_rate")
 
     def energies(self):
         """{energy_E, energy_B, energy_kin_<species>, energy_total} (n_0 m_e c^2 times volume in d_e^ndim)."""

@@ -2,7 +2,8 @@
 
 Deck: `[pic]` and `[[species]]` (`hpcsim.pic.deck`), with `[run] dt` below the Yee Courant limit. The run
 prints the plasma parameters (given and derived) at start and writes them to `diags/plasma.h5`. Output:
-`diags/scalars.h5` (energies, gauss_error, T_par/T_perp/heat_flux per species, the particle count, and the 2-D
+`diags/scalars.h5` (energies, gauss_error, per species T_par/T_perp, anisotropy, beta_par, pressure tensor and
+heat flux, the particle count, and the 2-D
 spectrum_E/spectrum_B), openPMD field dumps with E, B, J, rho and the particle species, and checkpoints with
 the fields, every particle (positions, momenta, ids) and the per-rank random streams: N steps equal N/2 +
 restart + N/2 bit for bit on the same rank count.
@@ -15,11 +16,13 @@ from ..errors import NumericalError
 from ..io import Record
 from ..mesh import Mesh
 from ..parallel import inside_block
-from .deck import GHOST, SECTIONS, background_field, check, plasma_parameters, resolution_warnings  # noqa: F401
+from .deck import (GHOST, SECTIONS, background_field, check, plasma_parameters, resolution_warnings,  # noqa: F401
+                   species_mass)
 from . import krook
 from .diagnostics import Spectra, moments
 from .engine import PIC
 from .fields import courant_limit
+from .forcing import Forcing, forced
 from .loading import load_species, seed_field, solve_initial_field
 from .species import Species
 
@@ -47,9 +50,11 @@ class Model:
         self.rng = rng
         self.charge_scale = sum(abs(s["charge"]) * s["density"] for s in deck["species"])
         species = load_species(deck, mesh, rng, self.b_hat, self.xp)
+        self.forcing = {s["name"]: Forcing(s, p, self.b0, self.b_hat) for s in deck["species"] if forced(s)}
+        self.b0_norm = norm
         background = -sum(s["charge"] * s["density"] for s in deck["species"]) if p["neutralise"] else 0.0
         self.pic = PIC(mesh, backend, species, pusher=p["pusher"], background=background,
-                       filter_passes=p["filter_passes"])
+                       filter_passes=p["filter_passes"], forcing=self.forcing)
         self.dump_particles = p["dump_particles"]
         self.spectra = Spectra(mesh, p["spectrum_modes"], self.xp)
         self.initial_count = self.particle_count()
@@ -72,6 +77,11 @@ class Model:
         for s in deck["species"]:
             name = s["name"]
             out[f"particles_{name}"] = s["particles_per_cell"] * mesh.global_cells
+            out.update({f"{key}_{name}": float(value) for key, value in (
+                ("charge", s["charge"]), ("mass", species_mass(s, deck["pic"])), ("density", s["density"]),
+                ("krook_rate", s["krook_rate"]))})
+            if name in self.forcing:
+                out.update(self.forcing[name].parameters(name))
         if self.poisson is not None:
             out["initial_poisson_iterations"] = self.poisson.iterations
             out["initial_poisson_residual"] = self.poisson.residual
@@ -100,7 +110,10 @@ class Model:
             raise NumericalError(f"particles lost or duplicated: {count} instead of {self.initial_count}")
         out["particles"] = float(count)
         for s in self.pic.species:
-            for name, value in moments(s, self.b_hat, self.density[s.name], self.mesh.comm, self.xp).items():
+            forcing = self.forcing.get(s.name)
+            q_hat = forcing.ghat if forcing is not None and forcing.temperature_on else None
+            for name, value in moments(s, self.b_hat, self.density[s.name], self.mesh.comm, self.xp, q_hat,
+                                       self.b0_norm).items():
                 out[f"{name}_{s.name}"] = value
         out.update(self.spectra(self.pic.fields))
         return out

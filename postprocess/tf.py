@@ -1,0 +1,139 @@
+"""Thermodynamic-forcing postprocessing from files: the forcing + Krook moment theory of TF-PIC spec 3.6 and
+its comparison with a run, the heat-flux history and the anisotropy path in the (beta_par, T_perp/T_par) plane
+with the instability thresholds.
+
+Code units (those of the run): time in 1/omega_pe, temperatures in m_e c^2, pressures in n_0 m_e c^2, heat
+fluxes in n_0 m_e c^3. The run writes the forcing in both forms and each species' mass, density and Krook rate
+to OUTDIR/diags/parameters.h5 (attributes `forcing_G<ij>_<s>`, `forcing_g<c>_<s>`, `mass_<s>`, ...), and per
+species the diagnostics `P_<ij>_<s>`, `T_par_<s>`, `T_perp_<s>`, `beta_par_<s>` and `heat_flux_<s>` (along
+the temperature gradient of a forced species) to OUTDIR/diags/scalars.h5.
+
+Theory (a Krook operator -nu (f - f_M) with f_M the local Maxwellian, forcing accelerations of spec section 2):
+- velocity gradient, a = -G w: the pressure tensor obeys dP/dt = -(G P + P G^T) - nu (P - p I), p = tr P / 3,
+  integrated here as a linear ODE from the run's first P (`pressure_moment_solution`).
+- temperature gradient, a = (3T/(2m) - |w|^2/2) g: the first-order Chapman-Enskog part f_1 = (g . w) f_M
+  (5/2 - m |w|^2 / (2T)) / nu carries q = -(5/2) n T^2 g / (m nu) (`krook_heat_flux`), reached as
+  1 - exp(-nu t) from a Maxwellian start. The Krook step of the code (every step a fraction 1 - exp(-nu dt)
+  resampled after the push) holds the steady value at nu dt / (exp(nu dt) - 1) of the continuous one
+  (`krook_step_factor`, -nu dt / 2), a property of the splitting, included in the comparison.
+Corrections left out of these formulas, which the validation keeps below 1 %: the relativistic mass
+(about -15 T/m_e c^2 of q), the next order in lambda_mfp / L_T (about +21 (lambda_mfp/L_T)^2 of q), and the
+second-order heating ((5/3) (lambda_mfp/L_T)^2 nu T per unit time), which the comparison follows by using the
+measured T(t).
+"""
+import math
+
+import h5py
+import numpy as np
+from matplotlib.figure import Figure
+from scipy.integrate import solve_ivp
+
+from .readers import ReadError, _outdir, read_scalars
+
+COMPONENTS = ("xx", "yy", "zz", "xy", "xz", "yz")
+INDEX = {"xx": (0, 0), "yy": (1, 1), "zz": (2, 2), "xy": (0, 1), "xz": (0, 2), "yz": (1, 2)}
+
+
+def read_parameters(outdir):
+    """{name: value} of OUTDIR/diags/parameters.h5 (the run's given and derived parameters)."""
+    file = _outdir(outdir) / "diags" / "parameters.h5"
+    if not file.is_file():
+        raise ReadError(f"{file}: missing")
+    with h5py.File(file, "r") as f:
+        return {k: (v.item() if hasattr(v, "item") and np.ndim(v) == 0 else v) for k, v in f.attrs.items()}
+
+
+def _need(table, key, file="diags/parameters.h5"):
+    if key not in table:
+        raise ReadError(f"{key}: not in {file} (is the species name right, and the forcing on?)")
+    return table[key]
+
+
+def forcing_of(parameters, species):
+    """(G 3x3, g 3-vector, nu, mass, density) of a species from the run's parameters (zeros where off)."""
+    G = np.array([[parameters.get(f"forcing_G{i}{j}_{species}", 0.0) for j in range(3)] for i in range(3)])
+    g = np.array([parameters.get(f"forcing_g{c}_{species}", 0.0) for c in "xyz"])
+    return (G, g, _need(parameters, f"krook_rate_{species}"), _need(parameters, f"mass_{species}"),
+            _need(parameters, f"density_{species}"))
+
+
+def pressure_tensor(scalars, species):
+    """P (rows, 3, 3) from the `P_<ij>_<species>` series."""
+    rows = len(scalars["time"])
+    out = np.empty((rows, 3, 3))
+    for c, (i, j) in INDEX.items():
+        out[:, i, j] = out[:, j, i] = _need(scalars, f"P_{c}_{species}", "diags/scalars.h5")
+    return out
+
+
+def pressure_moment_solution(G, nu, P0, t):
+    """P(t) (len(t), 3, 3) of dP/dt = -(G P + P G^T) - nu (P - tr P / 3 I) from P(t[0]) = P0."""
+    G = np.asarray(G, dtype=float)
+
+    def rhs(_, y):
+        P = y.reshape(3, 3)
+        return (-(G @ P + P @ G.T) - nu * (P - np.trace(P) / 3.0 * np.eye(3))).ravel()
+
+    sol = solve_ivp(rhs, (t[0], t[-1]), np.asarray(P0, dtype=float).ravel(), t_eval=t, method="DOP853",
+                    rtol=1e-11, atol=1e-14 * float(np.max(np.abs(P0))))
+    return sol.y.T.reshape(-1, 3, 3)
+
+
+def krook_heat_flux(density, temperature, g, mass, nu):
+    """Steady Krook heat flux along g: q = -(5/2) n T^2 |g| / (m nu)."""
+    return -2.5 * density * np.asarray(temperature) ** 2 * float(np.linalg.norm(g)) / (mass * nu)
+
+
+def krook_step_factor(nu, dt):
+    """Steady value of the code's Krook step relative to the continuous operator: nu dt / (exp(nu dt) - 1)."""
+    x = nu * dt
+    return x / math.expm1(x) if x > 0 else 1.0
+
+
+def moment_comparison(outdir, species):
+    """Measured moments of a forced species against the moment theory. Returns a dict with `time` and, where
+    the velocity forcing is on, `P` (measured), `P_theory`, `P_deviation` (|P - P_theory| / p_theory per
+    row, max over components); where the temperature forcing is on, `heat_flux`, `heat_flux_theory`
+    (krook_heat_flux at the measured T(t), built up as 1 - exp(-nu t), times krook_step_factor) and
+    `temperature`."""
+    parameters = read_parameters(outdir)
+    scalars = read_scalars(outdir)
+    G, g, nu, mass, density = forcing_of(parameters, species)
+    if nu <= 0:
+        raise ReadError(f"krook_rate_{species} = 0: the moment theory needs Krook collisions")
+    t = scalars["time"]
+    out = {"time": t}
+    if np.any(G):
+        P = pressure_tensor(scalars, species)
+        theory = pressure_moment_solution(G, nu, P[0], t)
+        p = np.trace(theory, axis1=1, axis2=2)[:, None, None] / 3.0
+        out.update(P=P, P_theory=theory, P_deviation=np.max(np.abs(P - theory) / p, axis=(1, 2)))
+    if np.any(g):
+        temperature = (scalars[f"T_par_{species}"] + 2.0 * scalars[f"T_perp_{species}"]) / 3.0
+        dt = _need(parameters, "dt")
+        theory = krook_heat_flux(density, temperature, g, mass, nu) * -np.expm1(-nu * t) * krook_step_factor(nu, dt)
+        out.update(heat_flux=scalars[f"heat_flux_{species}"], heat_flux_theory=theory, temperature=temperature)
+    return out
+
+
+def moments_figure(comparison, species):
+    """Figure: the pressure components and/or the heat flux against the moment theory."""
+    panels = [k for k in ("P", "heat_flux") if k in comparison]
+    fig = Figure(figsize=(6.5, 3.2 * max(1, len(panels))))
+    t = comparison["time"]
+    for n, key in enumerate(panels):
+        ax = fig.add_subplot(len(panels), 1, n + 1)
+        if key == "P":
+            for c, (i, j) in list(INDEX.items())[:3]:
+                line, = ax.plot(t, comparison["P"][:, i, j], lw=1, label=f"P_{c}")
+                ax.plot(t, comparison["P_theory"][:, i, j], "--", color=line.get_color(), lw=1)
+            ax.set_ylabel("pressure (n0 me c^2)")
+        else:
+            ax.plot(t, comparison["heat_flux"], lw=1, label="q (PIC)")
+            ax.plot(t, comparison["heat_flux_theory"], "--", lw=1, label="-(5/2) n T^2 g / (m nu)")
+            ax.set_ylabel("heat flux (n0 me c^3)")
+        ax.legend(fontsize=8)
+        ax.set_xlabel("t omega_pe")
+    fig.suptitle(f"{species}: forcing + Krook moments (dashed: theory)", fontsize=10)
+    fig.tight_layout()
+    return fig
