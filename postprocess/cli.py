@@ -14,11 +14,14 @@ PIC runs (`postprocess.pic`):
 Thermodynamic forcing (`postprocess.tf`):
   hpcsim-post tf-moments OUTDIR --species NAME [-o FIG.png]     pressure tensor / heat flux against the
                                                                  forcing + Krook moment theory
+  hpcsim-post tf-heat-flux OUTDIR... --species NAME [-o FIG.png]             q / (n T v_th) against time
+  hpcsim-post tf-anisotropy OUTDIR... --species NAME [--thresholds] [-o FIG.png]   T_perp/T_par vs beta_par
 
 A missing directory, file, iteration, mesh, species or dataset is one line on stderr and exit status 2; a mode
 spectrum without exponential growth (`growth`) is one line and exit status 1.
 """
 import argparse
+import math
 import sys
 
 import h5py
@@ -121,6 +124,42 @@ def cmd_tf_moments(args):
         _save(moments_figure(comparison, args.species), args.out)
 
 
+def cmd_tf_heat_flux(args):
+    from .tf import heat_flux_figure, heat_flux_history
+
+    for outdir in args.outdirs:
+        t, q = heat_flux_history(outdir, args.species)
+        last = t >= t[-1] * (1.0 - args.tail)
+        print(f"{outdir}: q / (n T v_th) = {float(np.mean(q[last])):.5g} (mean over the last "
+              f"{100 * args.tail:g} % of the run, t >= {t[last][0]:.5g})")
+    if args.out:
+        _save(heat_flux_figure({str(o): o for o in args.outdirs}, args.species), args.out)
+
+
+def cmd_tf_anisotropy(args):
+    from .tf import anisotropy_figure, anisotropy_path, read_parameters, threshold_curves
+
+    paths = {}
+    for outdir in args.outdirs:
+        _, beta, anisotropy = anisotropy_path(outdir, args.species)
+        paths[str(outdir)] = (beta, anisotropy)
+        print(f"{outdir}: beta_par {beta[0]:.4g} -> {beta[-1]:.4g}, T_perp/T_par {anisotropy[0]:.4g} -> "
+              f"{anisotropy[-1]:.4g}")
+    parameters = read_parameters(args.outdirs[0])
+    betas = thresholds = None
+    if args.thresholds:
+        wpe_over_wce = 1.0 / math.sqrt(sum(parameters.get(f"B0_{c}", 0.0) ** 2 for c in "xyz"))
+        mass_ratio = parameters.get("mass_ratio", args.mass_ratio)
+        lo = min(float(np.min(b)) for b, _ in paths.values())
+        hi = max(float(np.max(b)) for b, _ in paths.values())
+        betas = np.geomspace(max(lo / 1.5, 0.05), hi * 1.5, 12)
+        thresholds = threshold_curves(betas, wpe_over_wce, mass_ratio)
+        for name, values in thresholds.items():
+            print(f"threshold {name}: " + ", ".join(f"beta {b:.3g}: {v:.4g}" for b, v in zip(betas, values)))
+    if args.out:
+        _save(anisotropy_figure(paths, betas, thresholds), args.out)
+
+
 def cmd_scalars(args):
     scalars = read_scalars(args.outdir)
     names = list(RESERVED) + sorted(n for n in scalars if n not in RESERVED)
@@ -180,6 +219,21 @@ def parser():
     p.add_argument("--species", required=True)
     p.add_argument("-o", "--out", help="PNG file to write (default: numbers only)")
     p.set_defaults(func=cmd_tf_moments)
+    p = sub.add_parser("tf-heat-flux", help="TF-PIC: heat flux / (n T v_th) against time (one or more runs)")
+    p.add_argument("outdirs", nargs="+")
+    p.add_argument("--species", required=True)
+    p.add_argument("--tail", type=float, default=0.25, help="fraction of the run averaged for the printed value")
+    p.add_argument("-o", "--out", help="PNG file to write")
+    p.set_defaults(func=cmd_tf_heat_flux)
+    p = sub.add_parser("tf-anisotropy", help="TF-PIC: T_perp/T_par against beta_par with instability thresholds")
+    p.add_argument("outdirs", nargs="+")
+    p.add_argument("--species", required=True)
+    p.add_argument("--thresholds", action="store_true", help="add the whistler and firehose thresholds of "
+                   "postprocess.parallel_modes (slow: a root search per beta)")
+    p.add_argument("--mass-ratio", type=float, default=1836.15267343,
+                   help="m_p/m_e for the thresholds when the run does not record it")
+    p.add_argument("-o", "--out", help="PNG file to write")
+    p.set_defaults(func=cmd_tf_anisotropy)
     return ap
 
 

@@ -181,7 +181,9 @@ def threshold_anisotropy(beta_e_par, growth, branch="whistler", wpe_over_wce=5.0
     """The electron anisotropy T_perp/T_par at which the branch's maximum growth rate equals `growth` (in
     units of |Omega_e| for the whistler branch, of Omega_p for the firehose), by Brent's method on the
     anisotropy: what the published threshold fits (Gary & Wang 1996 for the whistler anisotropy instability)
-    parametrise."""
+    parametrise. Without a `bracket` the search starts next to isotropy (A = 1.02 or 0.98) and moves the
+    unstable end away from 1 by doubling steps until the growth exceeds `growth` (strong anisotropies,
+    where the root following is least reliable, are visited only when needed)."""
     b0 = 1.0 / wpe_over_wce
     unit = b0 if branch == "whistler" else b0 / kwargs.get("mass_ratio", PROTON_ELECTRON_MASS_RATIO)
 
@@ -189,5 +191,16 @@ def threshold_anisotropy(beta_e_par, growth, branch="whistler", wpe_over_wce=5.0
         plasma = BiMaxwellianPlasma(beta_e_par, wpe_over_wce, anisotropy, **kwargs)
         return fastest_growing(plasma, branch)[2] / unit - growth
 
-    lo, hi = bracket or ((1.05, 8.0) if branch == "whistler" else (0.05, 0.95))
+    if bracket is None:
+        sign = 1.0 if branch == "whistler" else -1.0
+        stable, step = 1.0 + 0.02 * sign, 0.1
+        while True:
+            unstable = 1.0 + sign * step if sign > 0 else max(1.0 - step, 0.02)
+            if excess(unstable) > 0:
+                break
+            if step > 16.0 or unstable <= 0.02:
+                raise ValueError(f"no {branch} threshold for growth {growth} at beta_e_par = {beta_e_par}")
+            stable, step = unstable, 2.0 * step
+        bracket = (stable, unstable) if sign > 0 else (unstable, stable)
+    lo, hi = bracket
     return brentq(excess, lo, hi, xtol=1e-5)

@@ -80,3 +80,35 @@ def test_runaway_of_the_temperature_forcing_stops_the_run(tmp_path):
                    nprocs=2)
     assert proc.returncode == 1
     assert "the temperature forcing ran" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def compressed_run(tmp_path_factory):
+    """A magnetised electron plasma compressed along b (strain rate -0.5 Omega_ce) with a temperature
+    gradient along b: T_par grows, T_perp falls, a heat flux appears."""
+    out = tmp_path_factory.mktemp("tf") / "compressed"
+    ok(run_cli(["run", THERMAL, "-o", out, *SMALL, "--set", "pic.beta_e=2.0", "--set", "pic.theta_e=0.01",
+                "--set", "species.0.strain_rate_wce=-0.5", "--set", "species.0.gradient_length=10.0",
+                "--set", "species.0.particles_per_cell=1024",
+                "--set", "run.steps=200", "--set", "output.diag_every=10"]))
+    return out
+
+
+def test_postprocess_figures_of_a_forced_run(compressed_run, tmp_path, capsys):
+    from postprocess.cli import main
+    from postprocess.tf import anisotropy_path, heat_flux_history
+
+    t, beta, anisotropy = anisotropy_path(compressed_run, "electrons")
+    assert anisotropy[-1] < 0.6 < 0.9 < anisotropy[0] and beta[-1] > beta[0]      # compression: T_par grows
+    t, q = heat_flux_history(compressed_run, "electrons")
+    assert q[-1] < 0 and abs(q[0]) < abs(q[-1]) / 5                              # down the gradient
+    for command in (["tf-heat-flux", str(compressed_run), "--species", "electrons", "-o", str(tmp_path / "q.png")],
+                    ["tf-anisotropy", str(compressed_run), "--species", "electrons", "-o", str(tmp_path / "a.png")],
+                    ["tf-moments", str(compressed_run), "--species", "electrons", "-o", str(tmp_path / "m.png")]):
+        assert main(command) == 0, command
+    for name in ("q.png", "a.png", "m.png"):
+        assert (tmp_path / name).stat().st_size > 10_000
+    text = capsys.readouterr().out
+    assert "T_perp/T_par" in text and "max |P - P_theory| / p" in text
+    assert main(["tf-moments", str(compressed_run), "--species", "ions"]) == 2
+    assert "krook_rate_ions: not in diags/parameters.h5" in capsys.readouterr().err
