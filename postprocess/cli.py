@@ -14,6 +14,7 @@ PIC runs (`postprocess.pic`):
 Thermodynamic forcing (`postprocess.tf`):
   hpcsim-post tf-moments OUTDIR --species NAME [-o FIG.png]     pressure tensor / heat flux against the
                                                                  forcing + Krook moment theory
+  hpcsim-post tf-growth OUTDIR [--field B] [--mode M] [-o FIG.png]           growth vs the dispersion solver
   hpcsim-post tf-heat-flux OUTDIR... --species NAME [-o FIG.png]             q / (n T v_th) against time
   hpcsim-post tf-anisotropy OUTDIR... --species NAME [--thresholds] [-o FIG.png]   T_perp/T_par vs beta_par
 
@@ -160,6 +161,25 @@ def cmd_tf_anisotropy(args):
         _save(anisotropy_figure(paths, betas, thresholds), args.out)
 
 
+def cmd_tf_growth(args):
+    from .tf import growth_against_theory, growth_figure
+
+    try:
+        c = growth_against_theory(args.outdir, args.field, args.mode, args.electrons, args.ions)
+    except ValueError as exc:
+        sys.stderr.write(f"hpcsim-post: spectrum_{args.field}: {exc}\n")
+        return 1
+    t0, t1 = c["window"]
+    w = c["omega_theory"]
+    print(f"spectrum_{c['field']} mode {c['mode']}: k = {c['k']:.6g}, gamma = {c['gamma']:.6g} over t = {t0:.6g} .. "
+          f"{t1:.6g} (r^2 = {c['r2']:.6f})")
+    print(f"{c['branch']} theory (postprocess.parallel_modes) at that k: omega = {w.real:.6g} + {w.imag:.6g}i; "
+          f"gamma / theory = {c['ratio']:.4f}")
+    if args.out:
+        _save(growth_figure(args.outdir, c, args.field), args.out)
+    return 0
+
+
 def cmd_scalars(args):
     scalars = read_scalars(args.outdir)
     names = list(RESERVED) + sorted(n for n in scalars if n not in RESERVED)
@@ -234,6 +254,14 @@ def parser():
                    help="m_p/m_e for the thresholds when the run does not record it")
     p.add_argument("-o", "--out", help="PNG file to write")
     p.set_defaults(func=cmd_tf_anisotropy)
+    p = sub.add_parser("tf-growth", help="TF-PIC: mode growth against the parallel-mode dispersion solver")
+    p.add_argument("outdir")
+    p.add_argument("--field", choices=SPECTRA, default="B")
+    p.add_argument("--mode", type=int, help="mode index (default: the fastest growing)")
+    p.add_argument("--electrons", help="electron species (default: the only negative one)")
+    p.add_argument("--ions", help="ion species (default: the only positive one, else immobile ions)")
+    p.add_argument("-o", "--out", help="PNG file to write (mode energy with fit and theory, spectra)")
+    p.set_defaults(func=cmd_tf_growth)
     return ap
 
 

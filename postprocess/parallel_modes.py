@@ -23,6 +23,7 @@ root with the largest growth among secant runs from a grid of guesses omega = Om
 smallest k of the scan, followed upwards.
 """
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,7 +106,7 @@ def whistler_branch(ks, plasma):
     """Complex omega(k) on the whistler branch for increasing wavenumbers `ks` (continuation from the cold
     root, see the module docstring). Where the branch is lost (strongly damped at large k, the secant
     iteration stops converging) the remaining entries are NaN."""
-    out, guess = np.full(len(ks), np.nan + 0j), None
+    out, guess = np.full(len(ks), complex(np.nan, np.nan)), None
     for i, k in enumerate(ks):
         if guess is None:
             guess = cold_whistler(k, plasma) + 1e-3j * plasma.b0
@@ -117,34 +118,53 @@ def whistler_branch(ks, plasma):
     return out
 
 
-def firehose_branch(ks, plasma, grid_x=(0.0, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0), grid_y=(0.3, 2.0, 10.0, 50.0)):
-    """Complex omega(k) of the parallel electron firehose (left-hand polarisation, omega_r of order Omega_p)
-    for `ks`: the fastest genuine root (|D| small relative to omega^2 + k^2) from a grid of guesses
-    Omega_p (x + i y) at the first k, then continuation (NaN where the branch is lost)."""
+FIREHOSE_REACH = 40.0     # |omega| / Omega_p above which a left-hand root is not the firehose
+
+
+def _firehose_seed(k, plasma, grid_x, grid_y):
+    """The fastest genuine firehose root at k from a grid of guesses Omega_p (x + i y), or None."""
     omega_p = plasma.b0 / plasma.mass_ratio
-    out, guess = [], None
-    for k in ks:
-        if guess is None:
-            candidates = []
-            for x in grid_x:
-                for y in grid_y:
-                    try:
-                        w = root(k, plasma, omega_p * complex(x, y), -1)
-                    except (RuntimeError, OverflowError, ZeroDivisionError):
-                        continue
-                    if abs(dispersion(w, k, plasma, -1)) < 1e-8 * (abs(w) ** 2 + k * k):
-                        candidates.append(w)
-            finite = [c for c in candidates if np.isfinite(c) and c.real >= 0.0]
-            if not finite:
-                raise ValueError(f"no firehose root found at k = {k}")
-            guess = max(finite, key=lambda c: c.imag)
-        else:
+    best = None
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for x in grid_x:
+            for y in grid_y:
+                try:
+                    w = root(k, plasma, omega_p * complex(x, y), -1)
+                except (RuntimeError, OverflowError, ZeroDivisionError):
+                    continue
+                if (np.isfinite(w) and w.real >= 0.0 and abs(w) < FIREHOSE_REACH * omega_p
+                        and abs(dispersion(w, k, plasma, -1)) < 1e-8 * (abs(w) ** 2 + k * k)
+                        and (best is None or w.imag > best.imag)):
+                    best = w
+    return best
+
+
+def firehose_branch(ks, plasma, grid_x=(0.0, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0), grid_y=(0.3, 2.0, 10.0, 50.0),
+                    seeds=8):
+    """Complex omega(k) of the parallel electron firehose (left-hand polarisation, omega_r of order Omega_p)
+    for increasing `ks`. At `seeds` wavenumbers spread over `ks`, the fastest genuine root (|D| small relative
+    to omega^2 + k^2, 0 <= Re omega, |omega| < 40 Omega_p so that the high-frequency left-hand roots of hot
+    plasmas are not taken) from a grid of guesses Omega_p (x + i y); the fastest of these seeds the branch,
+    followed by continuation to both sides (NaN where it is lost). The firehose is unstable in a band of k
+    only, so seeding at one end of the scan could follow a damped root that never joins it."""
+    picks = np.unique(np.linspace(0, len(ks) - 1, min(seeds, len(ks))).astype(int))
+    found = [(i, w) for i in picks if (w := _firehose_seed(ks[i], plasma, grid_x, grid_y)) is not None]
+    if not found:
+        raise ValueError(f"no firehose root found for k = {ks[0]:.4g} .. {ks[-1]:.4g}")
+    start, omega = max(found, key=lambda item: item[1].imag)
+    out = np.full(len(ks), complex(np.nan, np.nan))
+    out[start] = omega
+    for direction in (1, -1):
+        guess, i = omega, start + direction
+        while 0 <= i < len(ks):
             try:
-                guess = root(k, plasma, guess, -1)
+                guess = root(ks[i], plasma, guess, -1)
             except RuntimeError:
                 break
-        out.append(guess)
-    return np.array(out + [np.nan + 0j] * (len(ks) - len(out)))
+            out[i] = guess
+            i += direction
+    return out
 
 
 def fastest_growing(plasma, branch="whistler", kmin=0.05, kmax=None, points=60):
@@ -159,7 +179,8 @@ def fastest_growing(plasma, branch="whistler", kmin=0.05, kmax=None, points=60):
         def at(k, guess):
             return root(k, plasma, guess, +1)
     elif branch == "firehose":
-        kmin, kmax = min(kmin, 0.01), kmax or 0.3
+        # the parallel electron firehose grows at k rho_e ~ 0.2-0.5 (rho_e = v_th,par / Omega_ce = sqrt(beta/2))
+        kmin, kmax = min(kmin, 0.01), kmax or max(0.3, 1.0 / math.sqrt(0.5 * plasma.beta_e_par))
         ks = np.linspace(kmin, kmax, points)
         omegas = firehose_branch(ks, plasma)
 
@@ -167,7 +188,7 @@ def fastest_growing(plasma, branch="whistler", kmin=0.05, kmax=None, points=60):
             return root(k, plasma, guess, -1)
     else:
         raise ValueError(f"branch must be 'whistler' or 'firehose', got {branch!r}")
-    best = int(np.nanargmax(omegas.imag))
+    best = int(np.argmax(np.where(np.isfinite(omegas), omegas.imag, -np.inf)))
     lo, hi = ks[max(best - 1, 0)], ks[min(best + 1, len(ks) - 1)]
     lo, hi = min(lo, hi), max(lo, hi)
     guess = omegas[best]

@@ -221,3 +221,83 @@ def anisotropy_figure(paths, betas=None, thresholds=None):
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Mode growth against the linear theory of the run's own plasma
+# --------------------------------------------------------------------------------------------------------------
+
+def plasma_of_run(outdir, electrons=None, ions=None):
+    """`parallel_modes.BiMaxwellianPlasma` of a run from its diags/parameters.h5: |B_0| (omega_pe/Omega_ce),
+    the electrons' loaded T_par, T_perp and density (the reference n_0 = 1), and the ion species (charge
+    > 0; at most one, isotropic) for m_p/m_e and T_p/T_e,par, or, without one, immobile ions (m_p/m_e =
+    1e12). Species names default to the single species of each sign."""
+    from .parallel_modes import BiMaxwellianPlasma
+
+    parameters = read_parameters(outdir)
+    names = sorted({k[len("charge_"):] for k in parameters if k.startswith("charge_")})
+    negative = [n for n in names if parameters[f"charge_{n}"] < 0]
+    positive = [n for n in names if parameters[f"charge_{n}"] > 0]
+    electrons = electrons or (negative[0] if len(negative) == 1 else None)
+    if electrons is None:
+        raise ReadError(f"{outdir}: name the electron species (negative species: {', '.join(negative) or 'none'})")
+    ions = ions or (positive[0] if len(positive) == 1 else None)
+    b0 = math.sqrt(sum(parameters.get(f"B0_{c}", 0.0) ** 2 for c in "xyz"))
+    if b0 == 0.0:
+        raise ReadError(f"{outdir}: no background field; the parallel-mode theory needs B_0")
+    t_par = _need(parameters, f"temperature_par_{electrons}")
+    t_perp = _need(parameters, f"temperature_perp_{electrons}")
+    if ions is None:
+        ion = {"mass_ratio": 1e12}
+    else:
+        t_ion_par, t_ion_perp = (_need(parameters, f"temperature_{a}_{ions}") for a in ("par", "perp"))
+        ion = {"mass_ratio": _need(parameters, f"mass_{ions}"), "temperature_ratio": t_ion_par / t_par,
+               "anisotropy_p": t_ion_perp / t_ion_par if t_ion_par > 0 else 1.0}
+    return BiMaxwellianPlasma(2.0 * t_par / b0**2, 1.0 / b0, t_perp / t_par, **ion)
+
+
+def growth_against_theory(outdir, field="B", mode=None, electrons=None, ions=None):
+    """The measured growth of a mode of spectrum_<field> (automatic window, `pic.growth_from_spectrum`) beside
+    the dispersion solver's omega at the same k on the branch the electron anisotropy drives (whistler for
+    T_perp > T_par, firehose otherwise). Returns the fit dict with `branch`, `omega_theory` (complex) and
+    `ratio` = gamma / Im omega_theory added."""
+    from .parallel_modes import fastest_growing, root
+    from .pic import growth_from_spectrum
+
+    plasma = plasma_of_run(outdir, electrons, ions)
+    fit = growth_from_spectrum(outdir, field, mode)
+    branch = "whistler" if plasma.anisotropy_e > 1.0 else "firehose"
+    _, omega_r, gamma = fastest_growing(plasma, branch)
+    omega = root(fit["k"], plasma, complex(omega_r, gamma), +1 if branch == "whistler" else -1)
+    return dict(fit, branch=branch, omega_theory=omega, ratio=fit["gamma"] / omega.imag if omega.imag else math.nan)
+
+
+def growth_figure(outdir, comparison, field="B"):
+    """Figure: the fitted mode's energy against time (log), the fit, and the theory's slope 2 Im omega through
+    the middle of the window; the spectra at a few times in a second panel."""
+    from .pic import read_spectrum
+
+    t, k, energy = read_spectrum(outdir, field)
+    m = comparison["mode"]
+    fig = Figure(figsize=(6.5, 6.4))
+    ax = fig.add_subplot(2, 1, 1)
+    ax.semilogy(t, energy[:, m], lw=1, label=f"mode {m}, k = {k[m]:.4g}")
+    t0, t1 = comparison["window"]
+    mid = 0.5 * (t0 + t1)
+    at = float(np.exp(np.interp(mid, t, np.log(np.maximum(energy[:, m], 1e-300)))))
+    span = np.linspace(t0, t1, 2)
+    ax.semilogy(span, at * np.exp(2 * comparison["gamma"] * (span - mid)), "k--", lw=1,
+                label=f"fit gamma = {comparison['gamma']:.4g}")
+    ax.semilogy(span, at * np.exp(2 * comparison["omega_theory"].imag * (span - mid)), "r:", lw=1.5,
+                label=f"{comparison['branch']} theory gamma = {comparison['omega_theory'].imag:.4g}")
+    ax.set_xlabel("t omega_pe")
+    ax.set_ylabel(f"spectrum_{field} mode energy")
+    ax.legend(fontsize=8)
+    ax = fig.add_subplot(2, 1, 2)
+    for row in np.unique(np.linspace(0, len(t) - 1, 5).astype(int)):
+        ax.semilogy(k[1:], np.maximum(energy[row, 1:], 1e-300), lw=1, label=f"t = {t[row]:.4g}")
+    ax.set_xlabel("k c / omega_pe")
+    ax.set_ylabel(f"spectrum_{field}")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig

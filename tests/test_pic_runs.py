@@ -182,3 +182,18 @@ def test_current_filter_smooths_the_noise(tmp_path):
         with h5py.File(out / "diags" / "scalars.h5", "r") as f:
             energies[passes] = f["energy_E"][-1]
     assert energies[2] < 0.7 * energies[0]
+
+
+def test_resolution_warning_uses_the_temperature_along_each_axis(tmp_path):
+    """Cells of 1 Debye length of T_perp but 10 of T_par: warned when T_par lies along a mesh axis (b = x),
+    not when both axes see T_perp (b = z)."""
+    common = ["--set", "species.0.temperature_par=1e-4", "--set", "species.0.temperature_perp=0.01",
+              "--set", "run.steps=1"]
+    text = THERMAL.read_text().replace("temperature = 0.01\n", "")
+    deck = tmp_path / "deck.toml"
+    deck.write_text(text)
+    along = ok(run_cli(["run", deck, "-o", tmp_path / "x", *SMALL, *common, "--set", "pic.b_direction=[1.0, 0.0, 0.0]"]))
+    across = ok(run_cli(["run", deck, "-o", tmp_path / "z", *SMALL, *common,
+                         "--set", "pic.b_direction=[0.0, 0.0, 1.0]"]))
+    assert "cells of 10.0 Debye lengths" in along.stdout
+    assert "Debye lengths" not in across.stdout

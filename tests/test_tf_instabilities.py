@@ -56,7 +56,9 @@ import pytest
 from conftest import ROOT, run_cli
 from postprocess.parallel_modes import BiMaxwellianPlasma, fastest_growing, root
 from postprocess.pic import growth_from_spectrum, read_spectrum
+from postprocess.cli import main
 from postprocess.readers import read_scalars
+from postprocess.tf import growth_against_theory
 
 DECKS = ROOT / "decks" / "tf"
 IMMOBILE_IONS = 1e12          # m_p/m_e for the solver when the deck's ions are the neutralising background
@@ -139,6 +141,10 @@ def test_whistler_anisotropy_growth_matches_the_dispersion_solver(tmp_path):
     assert series.max() > 1e8 * series[0] and np.argmax(series) < series.size - 20   # saturated within the run
     a = anisotropy(out)
     assert a[0] == pytest.approx(6.0, rel=0.01) and a[-1] < 3.0          # the whistlers relax T_perp/T_par
+    # `hpcsim-post tf-growth` finds the same comparison from the output directory alone
+    figure = tmp_path / "growth.png"
+    assert main(["tf-growth", str(out), "-o", str(figure)]) == 0 and figure.stat().st_size > 10_000
+    assert growth_against_theory(out)["ratio"] == pytest.approx(ratio, rel=1e-6)
 
 
 def test_parallel_electron_firehose_growth_matches_the_dispersion_solver(tmp_path):
@@ -159,3 +165,4 @@ def test_parallel_electron_firehose_growth_matches_the_dispersion_solver(tmp_pat
     assert series.max() > 1e4 * series[0] and np.argmax(series) < series.size - 20
     a = anisotropy(out)
     assert a[0] == pytest.approx(0.15, rel=0.05) and a[-1] > 0.5         # the firehose relaxes T_par > T_perp
+    assert growth_against_theory(out)["ratio"] == pytest.approx(ratio, rel=1e-6)

@@ -195,18 +195,27 @@ def check(deck):
 
 
 def resolution_warnings(deck):
-    """Messages for resolutions that heat the plasma numerically (logged at start, not errors)."""
+    """Messages for resolutions that heat the plasma numerically (logged at start, not errors): cells longer
+    than CELLS_PER_DEBYE_WARNING Debye lengths along a mesh axis, with the Debye length of the temperature
+    along that axis, T_a = T_par b_a^2 + T_perp (1 - b_a^2) for a bi-Maxwellian about b."""
     p, mesh = deck["pic"], deck["mesh"]
-    h = max(L / n for L, n in zip(mesh["length"], mesh["shape"]))
+    spacing = [L / n for L, n in zip(mesh["length"], mesh["shape"])]
+    b = background_field(p)
+    if not any(b):
+        b = list(p["b_direction"])
+    norm = math.sqrt(sum(v * v for v in b))
+    b = [v / norm for v in b]
     out = []
     for s in deck["species"]:
         t_par, t_perp = species_temperatures(s, p, "species")
-        theta = min(t_par, t_perp)
-        if theta > 0:
-            debye = math.sqrt(theta / (s["density"] * s["charge"] ** 2))     # lambda_D = v_th / omega_p (d_e)
-            if h / debye > CELLS_PER_DEBYE_WARNING:
-                out.append(f"species {s['name']}: cells of {h / debye:.1f} Debye lengths (> "
-                           f"{CELLS_PER_DEBYE_WARNING:g}): expect numerical heating (finite-grid instability)")
+        worst = 0.0
+        for a, h in enumerate(spacing):
+            theta = t_par * b[a] ** 2 + t_perp * (1.0 - b[a] ** 2)
+            if theta > 0:
+                worst = max(worst, h / math.sqrt(theta / (s["density"] * s["charge"] ** 2)))  # lambda_D = v_th/omega_p
+        if worst > CELLS_PER_DEBYE_WARNING:
+            out.append(f"species {s['name']}: cells of {worst:.1f} Debye lengths (> {CELLS_PER_DEBYE_WARNING:g}, "
+                       "temperature along the axis): expect numerical heating (finite-grid instability)")
     return out
 
 

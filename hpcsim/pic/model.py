@@ -17,7 +17,7 @@ from ..io import Record
 from ..mesh import Mesh
 from ..parallel import inside_block
 from .deck import (GHOST, SECTIONS, background_field, check, plasma_parameters, resolution_warnings,  # noqa: F401
-                   species_mass)
+                   species_mass, species_temperatures)
 from . import krook
 from .diagnostics import Spectra, moments
 from .engine import PIC
@@ -77,9 +77,10 @@ class Model:
         for s in deck["species"]:
             name = s["name"]
             out[f"particles_{name}"] = s["particles_per_cell"] * mesh.global_cells
+            t_par, t_perp = species_temperatures(s, deck["pic"], "species")
             out.update({f"{key}_{name}": float(value) for key, value in (
                 ("charge", s["charge"]), ("mass", species_mass(s, deck["pic"])), ("density", s["density"]),
-                ("krook_rate", s["krook_rate"]))})
+                ("temperature_par", t_par), ("temperature_perp", t_perp), ("krook_rate", s["krook_rate"]))})
             if name in self.forcing:
                 out.update(self.forcing[name].parameters(name))
         if self.poisson is not None:
