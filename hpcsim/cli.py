@@ -129,6 +129,9 @@ def cmd_check(args):
     run = deck["run"]
     print(f"{args.deck}: valid {deck.family} deck; mesh {shape} on {args.np} rank(s) as {list(dims)}; "
           f"{run['steps']} step(s)" + (f" of dt = {run['dt']:g}" if "dt" in run else ""))
+    warnings = getattr(deck.module, "resolution_warnings", None)
+    for warning in (warnings(deck) if warnings else ()):
+        print(f"warning: {warning}")
     if args.resolved:
         print(deck.text(), end="")
     return 0

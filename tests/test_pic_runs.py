@@ -197,3 +197,5 @@ def test_resolution_warning_uses_the_temperature_along_each_axis(tmp_path):
                          "--set", "pic.b_direction=[0.0, 0.0, 1.0]"]))
     assert "cells of 10.0 Debye lengths" in along.stdout
     assert "Debye lengths" not in across.stdout
+    checked = ok(run_cli(["check", deck, *SMALL, *common, "--set", "pic.b_direction=[1.0, 0.0, 0.0]"]))
+    assert "warning: species electrons: cells of 10.0 Debye lengths" in checked.stdout     # before submitting
