@@ -120,7 +120,8 @@ def cmd_tf_moments(args):
         t, q, theory = comparison["time"], comparison["heat_flux"], comparison["heat_flux_theory"]
         late = t >= t[-1] / 2
         ratio = float(np.mean(q[late]) / np.mean(theory[late]))
-        print(f"heat flux vs -(5/2) n T^2 g / (m nu): mean ratio over t >= {t[-1] / 2:.4g} = {ratio:.4f}")
+        print(f"heat flux vs -(5/2) (n T^2 g / m) (1 - exp(-nu t)) / nu (t when nu = 0): mean ratio over "
+              f"t >= {t[-1] / 2:.4g} = {ratio:.4f}")
     if args.out:
         _save(moments_figure(comparison, args.species), args.out)
 

@@ -128,7 +128,8 @@ def test_restart_on_another_rank_count_keeps_every_particle(tmp_path):
         assert np.all(f["gauss_error"][...] < 1e-11)
 
 
-@pytest.mark.parametrize("deck", sorted((ROOT / "decks" / "pic").glob("*.toml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("deck", sorted([*(ROOT / "decks" / "pic").glob("*.toml"), *(ROOT / "decks" / "tf").glob("*.toml")]),
+                         ids=lambda p: p.stem)
 def test_pic_decks_validate(deck):
     ok(run_cli(["check", deck]))
 
