@@ -1,13 +1,23 @@
 """CPU deposition kernels (`deposit_elements`): a serial loop over the particles of a species, so that no two
 threads add into the same node (threaded deposition with per-thread grids is future work), one loop per
 dimensionality with the used axes as compile-time constants."""
-from numba import njit
+from numba import njit, types
 
 from . import deposit_elements as el
 from .twice import compile_for
 
-_cell = compile_for(njit(inline="always", error_model="numpy"), el.accumulate, el.linear_weight, el.transverse,
-                    el.window, el.esirkepov_currents, el.esirkepov_move, el.deposit_rho_at, el.esirkepov_at)
+
+@njit(inline="always")
+def accumulate_unsigned(grid, i, j, k, v):
+    """grid[i, j, k] += v for i, j, k >= 0 (the window starts at or above node 0 for a move of less than a cell
+    with at least one ghost layer), without numba's wrap-around of negative indices."""
+    grid[types.uint64(i), types.uint64(j), types.uint64(k)] += v
+    return 0.0
+
+
+_cell = compile_for(njit(inline="always", error_model="numpy"), el.linear_weight, el.transverse, el.transverse_or_mean,
+                    el.window, el.esirkepov_currents, el.esirkepov_move, el.deposit_rho_at, el.esirkepov_at,
+                    replace={"accumulate": accumulate_unsigned})
 deposit_rho_cell, esirkepov_cell = _cell.deposit_rho_at, _cell.esirkepov_at
 
 

@@ -38,6 +38,14 @@ def transverse(s0a, s1a, s0b, s1b):
     return s0a * s0b + 0.5 * da * s0b + 0.5 * s0a * db + da * db * THIRD
 
 
+def transverse_or_mean(s0a, s1a, s0b, s1b, used_b):
+    """`transverse`, or S0a + DSa / 2 when axis b is unused (S0b = S1b = 1: the same number, without the terms
+    that vanish)."""
+    if used_b:
+        return transverse(s0a, s1a, s0b, s1b)
+    return s0a + 0.5 * (s1a - s0a)
+
+
 def deposit_rho_at(rho, x, p, qw, inv_h0, inv_h1, inv_h2, sh0, sh1, sh2):
     """rho += q w S(x_p) / V on the (up to 8) nodes around particle p (qw already divided by V)."""
     xi0, xi1, xi2 = x[0, p] * inv_h0 + sh0, x[1, p] * inv_h1 + sh1, x[2, p] * inv_h2 + sh2
@@ -72,7 +80,7 @@ def esirkepov_currents(jx, jy, jz, b0, b1, b2, s00, s10, s01, s11, s02, s12, v0,
     n0, n1, n2 = (width if used0 else 1), (width if used1 else 1), (width if used2 else 1)
     for b in range(n1):                      # J_x: running sum along axis 0
         for c in range(n2):
-            f = transverse(s01[b], s11[b], s02[c], s12[c])
+            f = transverse_or_mean(s01[b], s11[b], s02[c], s12[c], used2)
             if used0:
                 acc = 0.0
                 for a in range(width - 1):
@@ -82,7 +90,7 @@ def esirkepov_currents(jx, jy, jz, b0, b1, b2, s00, s10, s01, s11, s02, s12, v0,
                 accumulate(jx, b0, b1 + b, b2 + c, qw * v0 * f)
     for a in range(n0):                      # J_y: running sum along axis 1
         for c in range(n2):
-            f = transverse(s00[a], s10[a], s02[c], s12[c])
+            f = transverse_or_mean(s00[a], s10[a], s02[c], s12[c], used2)
             if used1:
                 acc = 0.0
                 for b in range(width - 1):
@@ -92,7 +100,7 @@ def esirkepov_currents(jx, jy, jz, b0, b1, b2, s00, s10, s01, s11, s02, s12, v0,
                 accumulate(jy, b0 + a, b1, b2 + c, qw * v1 * f)
     for a in range(n0):                      # J_z: running sum along axis 2
         for b in range(n1):
-            f = transverse(s00[a], s10[a], s01[b], s11[b])
+            f = transverse_or_mean(s00[a], s10[a], s01[b], s11[b], used1)
             if used2:
                 acc = 0.0
                 for c in range(width - 1):

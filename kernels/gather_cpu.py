@@ -1,12 +1,20 @@
 """CPU (numba, threaded over particles) field gather (`gather_elements`), one loop per dimensionality with the
 used axes as compile-time constants."""
-from numba import njit, prange
+from numba import njit, prange, types
 
 from . import gather_elements as el
 from .twice import compile_for
 
-gather_cell = compile_for(njit(inline="always", error_model="numpy"), el.interpolate, el.fields_at,
-                          el.gather_at).gather_at
+
+@njit(inline="always")
+def fetch_unsigned(grid, i, j, k):
+    """grid[i, j, k] for i, j, k >= 0, read without numba's wrap-around of negative indices (a test and a select
+    per index and node: a quarter of the gather's time)."""
+    return grid[types.uint64(i), types.uint64(j), types.uint64(k)]
+
+
+gather_cell = compile_for(njit(inline="always", error_model="numpy"), el.line, el.plane, el.interpolate, el.fields_at,
+                          el.gather_at, replace={"fetch": fetch_unsigned}).gather_at
 
 
 @njit(inline="always", error_model="numpy")

@@ -3,28 +3,45 @@
 xi_a = x_a / h_a + shift_a as for the deposition. A component staggered by half a cell along axis a (E_x along
 x; B_x along y and z; see `yee_elements`) is interpolated at xi_a - 1/2 on that axis. Unused axes (flags
 `used_a` false: inv_h_a = 0) have one node and weight 1; the CPU kernel passes the flags as constants, one
-compiled loop per dimensionality.
+compiled loop per dimensionality. `fetch` reads one node; the CPU kernels replace it by a read with unsigned
+indices (no test-and-wrap of negative indices: xi >= ghosts >= 1 keeps every index at or above 0).
 """
 import math
 
 
+def fetch(grid, i, j, k):
+    return grid[i, j, k]
+
+
+def line(grid, i0, i1, i2, f2, used2):
+    """grid at (i0, i1) interpolated along axis 2 between nodes i2 and i2 + 1 (the node itself when unused)."""
+    v = fetch(grid, i0, i1, i2)
+    if used2:
+        v = (1.0 - f2) * v + f2 * fetch(grid, i0, i1, i2 + 1)
+    return v
+
+
+def plane(grid, i0, i1, i2, f1, f2, used1, used2):
+    """grid at i0 interpolated in the plane of axes 1 and 2."""
+    v = line(grid, i0, i1, i2, f2, used2)
+    if used1:
+        v = (1.0 - f1) * v + f1 * line(grid, i0, i1 + 1, i2, f2, used2)
+    return v
+
+
 def interpolate(grid, xi0, xi1, xi2, used0, used1, used2):
-    """Linear interpolation of `grid` at local cell coordinates (xi0, xi1, xi2)."""
+    """Linear interpolation of `grid` at local cell coordinates (xi0, xi1, xi2), axis by axis (2, then 1, then
+    0: 7 multiply-adds in 3-D, 3 in 2-D, instead of a weight per node)."""
     i0 = int(math.floor(xi0)) if used0 else 0
     i1 = int(math.floor(xi1)) if used1 else 0
     i2 = int(math.floor(xi2)) if used2 else 0
     f0 = xi0 - i0 if used0 else 0.0
     f1 = xi1 - i1 if used1 else 0.0
     f2 = xi2 - i2 if used2 else 0.0
-    n0, n1, n2 = (2 if used0 else 1), (2 if used1 else 1), (2 if used2 else 1)
-    s = 0.0
-    for a in range(n0):
-        wa = f0 if a == 1 else 1.0 - f0
-        for b in range(n1):
-            wab = wa * (f1 if b == 1 else 1.0 - f1)
-            for c in range(n2):
-                s += wab * (f2 if c == 1 else 1.0 - f2) * grid[i0 + a, i1 + b, i2 + c]
-    return s
+    v = plane(grid, i0, i1, i2, f1, f2, used1, used2)
+    if used0:
+        v = (1.0 - f0) * v + f0 * plane(grid, i0 + 1, i1, i2, f1, f2, used1, used2)
+    return v
 
 
 def fields_at(ex, ey, ez, bx, by, bz, xi0, xi1, xi2, used0, used1, used2):

@@ -7,7 +7,8 @@ from . import gather_elements as el
 from .twice import compile_for
 
 THREADS = 128
-gather_cell = compile_for(cuda.jit(device=True), el.interpolate, el.fields_at, el.gather_at).gather_at
+gather_cell = compile_for(cuda.jit(device=True), el.fetch, el.line, el.plane, el.interpolate, el.fields_at,
+                          el.gather_at).gather_at
 
 
 @cuda.jit

@@ -30,30 +30,45 @@ the same error, and none is left waiting in a later exchange.
 """
 import numpy as np
 from mpi4py import MPI
+from numba import njit
 
 from ..errors import NumericalError
 
 _COUNT_TAG, _DATA_TAG = (31, 32), (33, 34)   # indexed by direction: 0 towards low, 1 towards high
 
 
-def migrate(mesh, arrays, in_place=False):
+def migrate(mesh, arrays, in_place=False, candidates=None):
     """Move particles to the ranks owning their positions; return `(arrays, removed)`.
 
     `arrays` maps names to numpy or CuPy arrays whose last axis is the particle index, the same names, dtypes
     and leading shapes on every rank; `arrays["x"]` holds global positions (row a = axis a). The returned dict
     has the same keys, dtypes and array module: the particles that stayed first, then the arrivals. With
     `in_place` the input arrays may be overwritten and are returned when the particle count is unchanged
-    (the PIC step hands over its own arrays); otherwise the input is not modified. `removed` is the global
+    (the PIC step hands over its own arrays), and numpy arrays are returned as the first columns of buffers with
+    spare columns (views, C-contiguous only along the particles), so that a change of the particle count
+    copies nothing but the arrivals while the room lasts; otherwise the input is not modified. `removed` is the global
     number of particles that left through non-periodic faces, the same on every rank.
     Raises `NumericalError` on every rank if a particle moved further than the neighbouring block.
+    `candidates` (sorted indices, of the array module of x), when given, must include every particle outside
+    the block (the PIC kernel flags them while it moves them): only those are then wrapped and checked.
     """
     xp = _array_module(arrays["x"])
     parts = dict(arrays) if in_place else {k: v.copy() for k, v in arrays.items()}
     topo = mesh.topology
     local = [a for a in range(mesh.ndim) if mesh.periodic[a] and topo.dims[a] == 1]
-    for axis in local:
-        _wrap_in_place(mesh, parts["x"], axis, xp)
-    leaving = xp.flatnonzero(_outside(mesh, parts["x"], range(mesh.ndim), xp))
+    if candidates is not None:
+        near = parts["x"][:, candidates]
+        for axis in local:
+            _wrap_in_place(mesh, near, axis, xp)
+        if local:
+            parts["x"][:, candidates] = near
+        leaving = candidates[_outside(mesh, near, range(mesh.ndim), xp)]
+    elif xp is np:
+        leaving = _wrap_and_find_leavers(mesh, parts["x"], local)
+    else:
+        for axis in local:
+            _wrap_in_place(mesh, parts["x"], axis, xp)
+        leaving = xp.flatnonzero(_outside(mesh, parts["x"], range(mesh.ndim), xp))
     kept = _count(parts) - int(leaving.size)
     travellers = {k: _to_host(v[..., leaving], xp) for k, v in parts.items()}
     _refill(parts, leaving, kept, xp)
@@ -67,7 +82,7 @@ def migrate(mesh, arrays, in_place=False):
     topo.cart.Allreduce(MPI.IN_PLACE, totals, op=MPI.SUM)
     if totals[0]:
         raise NumericalError(_too_fast_message(mesh, travellers, outside, int(totals[0])))
-    return {k: _append(v, kept, travellers[k], xp) for k, v in parts.items()}, int(totals[1])
+    return {k: _append(v, kept, travellers[k], xp, in_place) for k, v in parts.items()}, int(totals[1])
 
 
 def _array_module(a):
@@ -93,6 +108,52 @@ def _wrap_in_place(mesh, x, axis, xp):
         xa[below] = _wrap(xa[below], mesh.length[axis], mesh.origin[axis], top)
         xa[~below] = _wrap(xa[~below], -mesh.length[axis], mesh.origin[axis], top)
         x[axis, out] = xa
+
+
+def _wrap_and_find_leavers(mesh, x, local):
+    """numpy arrays: `_wrap_in_place` on the `local` axes and the sorted indices of the particles then outside
+    the block, in one compiled pass over the positions (the whole-array version reads them some 14 times)."""
+    bounds = [(0.0,) * 6] * 3
+    for axis in range(mesh.ndim):
+        lo, hi, top = _bounds(mesh, axis)
+        bounds[axis] = (float(lo), float(hi), float(mesh.length[axis]), float(mesh.origin[axis]), float(top),
+                        float(np.nextafter(top, mesh.origin[axis])))
+    bounds, wrap = np.array(bounds), np.array([axis in local for axis in range(3)])
+    return _wrap_scan(x, mesh.ndim, bounds, wrap, np.empty(x.shape[1], dtype=np.int64))
+
+
+@njit(inline="always")
+def _wrap_value(v, lo, length, origin, top, below_top):
+    """A coordinate outside [lo, hi) wrapped as by `_wrap` (below lo: +L, not reaching top; at or above hi: -L,
+    not below origin). Scalars only: an array (or array view) bound inside the loop costs an atomic
+    reference-count pair per particle."""
+    if v < lo:
+        v = v + length
+        if v >= top:
+            v = below_top
+    else:
+        v = v - length
+        if v < origin:
+            v = origin
+    return v
+
+
+@njit(cache=True)
+def _wrap_scan(x, ndim, bounds, wrap, out):
+    """Wrap the positions along the axes flagged in `wrap`, in place; the indices of the particles then outside
+    the block (bounds[a] as for `_wrap_value`)."""
+    count = 0
+    for p in range(x.shape[1]):
+        outside = False
+        for a in range(ndim):
+            lo, hi, v = bounds[a, 0], bounds[a, 1], x[a, p]
+            if wrap[a] and (v < lo or v >= hi):
+                v = _wrap_value(v, lo, bounds[a, 2], bounds[a, 3], bounds[a, 4], bounds[a, 5])
+                x[a, p] = v
+            outside |= (v < lo) | (v >= hi)
+        out[count] = p
+        count += outside
+    return out[:count]
 
 
 def inside_block(mesh, x, xp=np):
@@ -122,16 +183,35 @@ def _refill(parts, leaving, kept, xp):
         v[..., holes] = v[..., fill]
 
 
-def _append(a, kept, arrived, xp):
+def _append(a, kept, arrived, xp, spare=False):
     """The first `kept` particles of `a` followed by `arrived` (host numpy): `a` itself when the count is
-    unchanged, else a new array."""
+    unchanged, else a new array; with `spare` (numpy, in place), the first `count` columns of a buffer with spare
+    columns: of `a`'s own buffer when it has room (then nothing is copied: the kept particles are in place),
+    else of a new one with headroom."""
     count = kept + arrived.shape[-1]
-    out = a if count == a.shape[-1] else xp.empty(a.shape[:-1] + (count,), dtype=a.dtype)
-    if out is not a:
+    if count == a.shape[-1]:
+        out = a
+    elif spare and xp is np:
+        room = _spare_columns(a)
+        if room is None or room.shape[-1] < count:
+            room = np.empty(a.shape[:-1] + (count + count // 16 + 64,), dtype=a.dtype)
+            room[..., :kept] = a[..., :kept]
+        out = room[..., :count]
+    else:
+        out = xp.empty(a.shape[:-1] + (count,), dtype=a.dtype)
         out[..., :kept] = a[..., :kept]
     if arrived.shape[-1]:
         out[..., kept:] = xp.asarray(arrived)
     return out
+
+
+def _spare_columns(a):
+    """The buffer (an array with more columns) of which `a` is the first columns, or None."""
+    b = a.base
+    if (isinstance(b, np.ndarray) and b.dtype == a.dtype and b.shape[:-1] == a.shape[:-1] and b.strides == a.strides
+            and b.__array_interface__["data"][0] == a.__array_interface__["data"][0] and b.flags.c_contiguous):
+        return b
+    return None
 
 
 def _bounds(mesh, axis):

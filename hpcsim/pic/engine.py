@@ -5,14 +5,19 @@ Per step, with E^n, B^n and u^{n-1/2}, x^n known:
   forcing for forced species) -> x^{n+1} = x^n + dt v^{n+1/2}
   -> Esirkepov J^{n+1/2} from x^n -> x^{n+1} -> particles migrate to the ranks owning their positions
   (wrapped at the periodic seam) -> ghost sums of J across block edges -> Yee: B^{n+1/2}, E^{n+1}, B^{n+1}.
+Gather, push, move and deposit run fused in one pass over the particles (`kernels/advance_*`), which also
+flags the particles that may have left the block, so that the migration looks at those only.
 An immobile neutralising background (charge density `background`) enters Gauss's law only.
 """
+
+import math
 
 from ..errors import NumericalError
 from ..parallel import migrate
 from .fields import YeeFields
 
 PUSHERS = {"vay": 0, "boris": 1}
+MARGIN = 1e-6                  # cells
 
 
 class PIC:
@@ -20,17 +25,19 @@ class PIC:
         self.mesh, self.species, self.pusher = mesh, species, PUSHERS[pusher]
         self.forcing = forcing or {}     # species name -> hpcsim.pic.forcing.Forcing (thermodynamic forcing)
         self.fields = YeeFields(mesh, backend)
-        self.gather_k, self.push_k = backend.kernels("gather"), backend.kernels("pic")
-        self.deposit_k = backend.kernels("deposit")
+        self.advance_k, self.deposit_k = backend.kernels("advance"), backend.kernels("deposit")
         nd = mesh.ndim
         self.inv_h = tuple(1.0 / mesh.spacing[a] if a < nd else 0.0 for a in range(3))
         self.shift = tuple(mesh.ghosts[a] - mesh.local_offset[a] - (mesh.origin[a] / mesh.spacing[a] if a < nd
                                                                     else 0.0) for a in range(3))
         self.h = tuple(mesh.spacing) + (1.0,) * (3 - nd)
+        # owned local cell coordinates [ghosts, ghosts + n) per axis, narrowed by a margin far above round-off:
+        # the kernel flags the particles outside as candidates for migration, which checks them exactly
+        self.inner = sum(((mesh.ghosts[a] + MARGIN, mesh.ghosts[a] + mesh.local_shape[a] - MARGIN) if a < nd
+                          else (-math.inf, math.inf) for a in range(3)), ())
         self.background = background
         self.filter_passes = filter_passes     # binomial passes on J (smooths grid noise; Gauss's law then only
                                                # holds for the correspondingly filtered charge)
-        self.x_old = {}                  # x^n per species for the deposit
 
     def step(self, dt):
         f, mesh = self.fields, self.mesh
@@ -38,35 +45,29 @@ class PIC:
             mesh.fill_ghosts(c)
         for c in f.j:
             c[...] = 0.0
-        for i, s in enumerate(self.species):
-            # per-particle scratch (E, B at the particles, x^n): the kernels use its first N columns, so it is
-            # reallocated (on the species' array module, with headroom) only when the particles outgrow it
-            n = s.x.shape[1]
-            if i not in self.x_old or self.x_old[i].shape[1] < n or s.e.shape[1] < n:
-                s.e, s.b, self.x_old[i] = (f.xp.empty((3, n + n // 16 + 64)) for _ in range(3))
-            x_old = self.x_old[i]
-            self.gather_k.gather(f.e, f.b, s.e, s.b, s.x, self.inv_h, self.shift)
-            x_old[:, :n] = s.x
-            self.push(s, dt)
-            self.deposit_k.deposit_current(f.j, x_old, s.x, s.u, s.qw, dt, self.inv_h, self.shift, self.h)
-            moved, _ = migrate(mesh, {"x": s.x, "u": s.u, "ids": s.ids}, in_place=True)
+        for s in self.species:
+            candidates = self.advance(s, dt)
+            moved, _ = migrate(mesh, {"x": s.x, "u": s.u, "ids": s.ids}, in_place=True, candidates=candidates)
             s.x, s.u, s.ids = moved["x"], moved["u"], moved["ids"]
         for c in f.j:
             mesh.sum_ghosts(c)
         f.filter_current(self.filter_passes)
         f.step(dt)
 
-    def push(self, s, dt):
-        """Lorentz step (with the species' forcing around it, if any) and move."""
-        forcing = self.forcing.get(s.name)
+    def advance(self, s, dt):
+        """Gather, Lorentz step (with the species' forcing around it, if any), move and Esirkepov deposit into
+        J, fused in one pass over the particles (`kernels/advance_*`). Returns the kernel's candidates for
+        migration (indices; None: any particle)."""
+        f, forcing = self.fields, self.forcing.get(s.name)
         if forcing is None:
-            self.push_k.push_and_move(s.x, s.u, s.e, s.b, s.qm * dt, dt, self.pusher)
-        else:
-            self.push_k.push_forced_and_move(s.x, s.u, s.e, s.b, s.qm * dt, dt, self.pusher,
-                                             forcing.coefficients(dt, self.fields.xp), forcing.velocity,
-                                             forcing.temperature_on)
-            if forcing.temperature_on:
-                self.check_runaways(s)
+            return self.advance_k.advance(f.e, f.b, f.j, s.x, s.u, s.qm * dt, dt, self.pusher, None, False, False,
+                                          s.qw, self.inv_h, self.shift, self.h, self.inner)
+        candidates = self.advance_k.advance(f.e, f.b, f.j, s.x, s.u, s.qm * dt, dt, self.pusher,
+                                            forcing.coefficients(dt, f.xp), forcing.velocity,
+                                            forcing.temperature_on, s.qw, self.inv_h, self.shift, self.h, self.inner)
+        if forcing.temperature_on:
+            self.check_runaways(s)
+        return candidates
 
     def check_runaways(self, s):
         """Collective: stop every rank if the temperature forcing blew a particle up (NaN from the kernel)."""
