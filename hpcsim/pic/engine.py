@@ -59,13 +59,11 @@ class PIC:
         J, fused in one pass over the particles (`kernels/advance_*`). Returns the kernel's candidates for
         migration (indices; None: any particle)."""
         f, forcing = self.fields, self.forcing.get(s.name)
-        if forcing is None:
-            return self.advance_k.advance(f.e, f.b, f.j, s.x, s.u, s.qm * dt, dt, self.pusher, None, False, False,
-                                          s.qw, self.inv_h, self.shift, self.h, self.inner)
-        candidates = self.advance_k.advance(f.e, f.b, f.j, s.x, s.u, s.qm * dt, dt, self.pusher,
-                                            forcing.coefficients(dt, f.xp), forcing.velocity,
-                                            forcing.temperature_on, s.qw, self.inv_h, self.shift, self.h, self.inner)
-        if forcing.temperature_on:
+        coefficients = None if forcing is None else forcing.coefficients(dt, f.xp)
+        velocity, temperature = (False, False) if forcing is None else (forcing.velocity, forcing.temperature_on)
+        candidates = self.advance_k.advance(f.e, f.b, f.j, s.x, s.u, s.qm * dt, dt, self.pusher, coefficients,
+                                            velocity, temperature, s.qw, self.inv_h, self.shift, self.h, self.inner)
+        if temperature:
             self.check_runaways(s)
         return candidates
 
