@@ -103,10 +103,12 @@ def test_openpmd_viewer_reads_fields_and_particles(two_rank_run):
 
 @pytest.mark.parametrize("nprocs", [1, 2])
 def test_restart_is_bit_for_bit(tmp_path, nprocs):
-    """N steps = N/2 + restart + N/2: fields, particles (positions, momenta, ids, order) and diagnostics."""
-    run(tmp_path / "full", nprocs)
-    run(tmp_path / "split", nprocs, ["--set", "run.steps=10"])
-    run(tmp_path / "split", nprocs, ["--restart", "latest"])
+    """N steps = N/2 + restart + N/2: fields, particles (positions, momenta, ids, order) and diagnostics, with
+    particle sorts every 3 steps (the restart at step 10 falls between two sorts)."""
+    sort = ["--set", "pic.sort_every=3"]
+    run(tmp_path / "full", nprocs, sort)
+    run(tmp_path / "split", nprocs, [*sort, "--set", "run.steps=10"])
+    run(tmp_path / "split", nprocs, [*sort, "--restart", "latest"])
     with h5py.File(tmp_path / "full" / "checkpoints" / "ckpt_00000020" / "checkpoint.h5", "r") as a, \
             h5py.File(tmp_path / "split" / "checkpoints" / "ckpt_00000020" / "checkpoint.h5", "r") as b:
         full, split = walk(a), walk(b)

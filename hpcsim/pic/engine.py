@@ -26,6 +26,7 @@ class PIC:
         self.forcing = forcing or {}     # species name -> hpcsim.pic.forcing.Forcing (thermodynamic forcing)
         self.fields = YeeFields(mesh, backend)
         self.advance_k, self.deposit_k = backend.kernels("advance"), backend.kernels("deposit")
+        self.sort_k, self.sort_room = backend.kernels("sort"), {}
         nd = mesh.ndim
         self.inv_h = tuple(1.0 / mesh.spacing[a] if a < nd else 0.0 for a in range(3))
         self.shift = tuple(mesh.ghosts[a] - mesh.local_offset[a] - (mesh.origin[a] / mesh.spacing[a] if a < nd
@@ -66,6 +67,25 @@ class PIC:
         if temperature:
             self.check_runaways(s)
         return candidates
+
+    def sort(self):
+        """Order every species' particles by the row-major index of their cell in the block (a stable sort,
+        `kernels/sort_*`), so that the fused step walks the grids in memory order. The physics is unchanged;
+        the order of the current sums, and so the round-off of J, is not."""
+        shape = tuple(self.fields.j[0].shape) + (1,) * (3 - self.fields.j[0].ndim)
+        for s in self.species:
+            order = self.sort_k.cell_order(s.x, self.inv_h, self.shift, shape)
+            for a in (s.x, s.u, s.ids):
+                self.sort_k.permute(a, order, self._sort_scratch(a))
+
+    def _sort_scratch(self, a):
+        """A scratch array for `sort` with a's leading shape and dtype and at least its columns (kept)."""
+        key = (a.shape[:-1], a.dtype.str)
+        room = self.sort_room.get(key)
+        if room is None or room.shape[-1] < a.shape[-1]:
+            room = self.fields.xp.empty(a.shape[:-1] + (a.shape[-1] + a.shape[-1] // 16 + 64,), dtype=a.dtype)
+            self.sort_room[key] = room
+        return room
 
     def check_runaways(self, s):
         """Collective: stop every rank if the temperature forcing blew a particle up (NaN from the kernel)."""

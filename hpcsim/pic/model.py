@@ -56,6 +56,7 @@ class Model:
         self.pic = PIC(mesh, backend, species, pusher=p["pusher"], background=background,
                        filter_passes=p["filter_passes"], forcing=self.forcing)
         self.dump_particles = p["dump_particles"]
+        self.sort_every, self.steps = p["sort_every"], 0
         self.spectra = Spectra(mesh, p["spectrum_modes"], self.xp)
         self.initial_count = self.particle_count()
         self.poisson = solve_initial_field(self.pic, backend) if p["initial_poisson"] else None
@@ -98,7 +99,10 @@ class Model:
         return {**{f"E_{c}": f.e[a] for a, c in enumerate("xyz")}, **{f"B_{c}": f.b[a] for a, c in enumerate("xyz")}}
 
     def step(self, dt):
+        if self.sort_every and self.steps % self.sort_every == 0:
+            self.pic.sort()
         self.pic.step(dt)
+        self.steps += 1
         for s in self.pic.species:
             krook.collide(s, self.krook_rate[s.name], dt, self.rng, self.xp)
         return {}
@@ -148,7 +152,9 @@ class Model:
         return round(s.charge * self.density[s.name] / s.qw)
 
     def solver_state(self):
-        return {}
+        """The steps taken (the particle sorts fall on multiples of sort_every: a restart sorts when the
+        uninterrupted run would)."""
+        return {"steps": self.steps}
 
     def particle_state(self):
         """This rank's particles for a checkpoint: {'<species>/<x|u|ids>': array with particles on the last axis}."""
@@ -166,4 +172,5 @@ class Model:
             arrays = {k: xp.asarray(np.ascontiguousarray(v[..., mine])) for k, v in arrays.items()}
             restored.append(Species(s.name, s.charge, s.mass, arrays["x"], arrays["u"], arrays["ids"], s.qw))
         self.pic.species[:] = restored
+        self.steps = int(state.get("steps", 0))
 
