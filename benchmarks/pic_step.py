@@ -5,8 +5,13 @@ on 1 rank and on 2 ranks (one numba thread each, each rank half the box), launch
 process (`mpiexec -n 1`, then `-n 2`), and reports the speed-up; `--backend gpu` runs one rank on the GPU
 (CuPy arrays, numba.cuda kernels; the device is synchronised before each clock stops).
 
-Run: `python benchmarks/pic_step.py [--cells 128] [--steps 20] [--backend cpu|gpu]`. The worker mode
-(`--worker`) is what mpiexec launches.
+The timed steps sort the particles by cell every `--sort-every` steps (default 50, the deck default
+pic.sort_every), the sorts' cost included, over `--steps` (default 100) steps from a cell-ordered start: the
+steady state of a long run, whose particles would otherwise lose the cell order (with `--sort-every 0` the
+slowdown of an unsorted run shows: on a 256^2 block, 41 -> 48 ns within 200 steps, 2x when fully mixed).
+
+Run: `python benchmarks/pic_step.py [--cells 128] [--steps 100] [--sort-every 50] [--backend cpu|gpu]`. The
+worker mode (`--worker`) is what mpiexec launches.
 """
 import argparse
 import json
@@ -21,7 +26,7 @@ from pathlib import Path
 PPC = 64
 
 
-def worker(cells, steps, backend_name):
+def worker(cells, steps, backend_name, sort_every):
     import numba
     import numpy as np
 
@@ -43,10 +48,14 @@ def worker(cells, steps, backend_name):
     dt = 0.5 * 0.1 / math.sqrt(2)
     pic.step(dt)                                   # compile, first touch (and, on several ranks, the
     pic.step(dt)                                   # spare columns the migration gives the particle arrays)
+    if sort_every:
+        pic.sort()                                 # compile, first touch of the sort's scratch
     backend.synchronize()
     comm.barrier()
     t0 = time.perf_counter()
-    for _ in range(steps):
+    for step in range(steps):
+        if sort_every and step % sort_every == 0:
+            pic.sort()
         pic.step(dt)
     backend.synchronize()
     comm.barrier()
@@ -73,12 +82,12 @@ def worker(cells, steps, backend_name):
                           "push_ns_per_particle": 1e9 * push / n}))
 
 
-def launch(nprocs, cells, steps, backend="cpu"):
+def launch(nprocs, cells, steps, backend="cpu", sort_every=50):
     """Run the worker on `nprocs` ranks (one rank: a plain process, MPI as a singleton, so that a GPU machine
     without an mpiexec of its own can run it)."""
     env = dict(os.environ, NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1")
     command = [sys.executable, __file__, "--worker", "--cells", str(cells), "--steps", str(steps), "--backend",
-               backend]
+               backend, "--sort-every", str(sort_every)]
     if nprocs > 1:
         mpiexec = Path(sys.executable).parent / "mpiexec"
         command = [str(mpiexec if mpiexec.exists() else shutil.which("mpiexec")), "-n", str(nprocs), *command]
@@ -86,17 +95,20 @@ def launch(nprocs, cells, steps, backend="cpu"):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run(cells=128, steps=20, backend="cpu"):
+def run(cells=128, steps=100, backend="cpu", sort_every=50):
+    common = {"cells": cells, "backend": backend, "steps": steps, "sort_every": sort_every}
     if backend == "gpu":
-        return {"cells": cells, "backend": "gpu", "one_rank": launch(1, cells, steps, "gpu")}
-    one, two = launch(1, cells, steps), launch(2, cells, steps)
-    return {"cells": cells, "backend": "cpu", "one_rank": one, "two_ranks": two,
+        return {**common, "one_rank": launch(1, cells, steps, "gpu", sort_every)}
+    one, two = launch(1, cells, steps, sort_every=sort_every), launch(2, cells, steps, sort_every=sort_every)
+    return {**common, "one_rank": one, "two_ranks": two,
             "speedup": one["ns_per_particle_step"] / two["ns_per_particle_step"]}
 
 
 def report(r):
     lines = [f"TF-PIC 2D3V thermal plasma, {r['cells']}^2 cells x {PPC} particles per cell "
-             f"({r['one_rank']['particles']:,} particles), ns per particle-step (wall time / all particles)"]
+             f"({r['one_rank']['particles']:,} particles), ns per particle-step (wall time / all particles), "
+             f"{r['steps']} steps, " + (f"sorted every {r['sort_every']} steps (included)" if r["sort_every"]
+                                        else "never sorted")]
     runs = [("1 rank", r["one_rank"])] + ([("2 ranks", r["two_ranks"])] if "two_ranks" in r else [])
     for name, o in runs:
         lines.append(f"  {name:8s} ({o['device']}, {o['threads']} numba thread(s) each): full step "
@@ -109,11 +121,12 @@ def report(r):
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cells", type=int, default=128)
-    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--steps", type=int, default=100)
+    ap.add_argument("--sort-every", type=int, default=50)
     ap.add_argument("--backend", choices=("cpu", "gpu"), default="cpu")
     ap.add_argument("--worker", action="store_true")
     a = ap.parse_args()
     if a.worker:
-        worker(a.cells, a.steps, a.backend)
+        worker(a.cells, a.steps, a.backend, a.sort_every)
     else:
-        print(report(run(a.cells, a.steps, a.backend)))
+        print(report(run(a.cells, a.steps, a.backend, a.sort_every)))

@@ -42,7 +42,8 @@ EVERYWHERE = (np.inf, -np.inf) * 3     # `inner` bounds that flag every particle
 _cell = compile_for(njit(inline="always", error_model="numpy"), ge.line, ge.plane, ge.interpolate, ge.fields_at,
                     fe.tanhc, fe.tanc, fe.gradient_flow_at, fe.temperature_flow_at, fe.forcing_half_at,
                     pe.push_vay, pe.push_boris, pe.inverse_gamma, de.linear_weight,
-                    de.transverse, de.transverse_or_mean, de.window, de.esirkepov_currents, de.esirkepov_move,
+                    de.transverse, de.transverse_or_mean, de.stays, de.cell_window, de.window,
+                    de.esirkepov_currents, de.esirkepov_move,
                     ae.load_at, ae.push_w_at, ae.store_at,
                     replace={"fetch": fetch_unsigned, "accumulate": accumulate_unsigned})
 load_cell, push_cell, store_cell = _cell.load_at, _cell.push_w_at, _cell.store_at

@@ -72,8 +72,9 @@ def push_w_at(x, u, p, w, k, qm_dt, dt, pusher, f, forced, velocity, temperature
 
 def store_at(j, x, p, w, k, qw, inv_h, shift, c, inner, used0, used1, used2):
     """J (tuple of 3 grids) += the Esirkepov current of the move of particle p from the old cell coordinates in
-    scratch column k to x (qw = q w / V, c_a = qw h_a / dt). Returns whether the new position may lie outside the block: local cell coordinate below inner[2a] or at or above inner[2a + 1] on a used axis (a candidate for
-    migration)."""
+    scratch column k to x (qw = q w / V, c_a = qw h_a / dt). Returns whether the new position may lie outside
+    the block: local cell coordinate below inner[2a] or at or above inner[2a + 1] on a used axis (a candidate
+    for migration)."""
     e0, e1, e2 = x[0, p] * inv_h[0] + shift[0], x[1, p] * inv_h[1] + shift[1], x[2, p] * inv_h[2] + shift[2]
     esirkepov_move(j[0], j[1], j[2], w[6, k], w[7, k], w[8, k], e0, e1, e2, w[0, k], w[1, k], w[2, k], qw,
                    c[0], c[1], c[2], used0, used1, used2)

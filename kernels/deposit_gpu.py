@@ -16,7 +16,8 @@ def atomic_accumulate(grid, i, j, k, v):
 
 
 _cell = compile_for(cuda.jit(device=True), el.accumulate, el.linear_weight, el.transverse, el.transverse_or_mean,
-                    el.window, el.esirkepov_currents, el.esirkepov_move, el.deposit_rho_at, el.esirkepov_at,
+                    el.stays, el.cell_window, el.window, el.esirkepov_currents, el.esirkepov_move,
+                    el.deposit_rho_at, el.esirkepov_at,
                     replace={"accumulate": atomic_accumulate})
 deposit_rho_cell, esirkepov_cell = _cell.deposit_rho_at, _cell.esirkepov_at
 
