@@ -21,6 +21,7 @@ BENCHMARKS = {
     "linalg_mg": "MG-CG setup + solve vs pyamg RS/SA AMG-CG (128^3); iterations at 64^3, 128^3, 256^3",
     "linalg_ranks": "CG and MG-CG on 2 ranks vs 1 rank (128^3)",
     "pic_step": "TF-PIC ns per particle-step (full and push only), 2D3V thermal plasma, 64 ppc, 1 vs 2 ranks",
+    "pic_forcing": "TF-PIC fused step with and without thermodynamic forcing (velocity, temperature, both), 2D",
 }
 # On a GPU machine only, by name: python benchmarks/run.py linalg_gpu
 GPU_BENCHMARKS = {

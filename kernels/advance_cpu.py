@@ -40,31 +40,46 @@ NO_FORCING = (0.0,) * 14
 EVERYWHERE = (np.inf, -np.inf) * 3     # `inner` bounds that flag every particle
 
 _cell = compile_for(njit(inline="always", error_model="numpy"), ge.line, ge.plane, ge.interpolate, ge.fields_at,
-                    fe.tanhc, fe.tanc, fe.gradient_flow_at, fe.temperature_flow_at, fe.forcing_half_at,
+                    fe.flow_factor, fe.gradient_flow_at, fe.temperature_flow_at, fe.forcing_half_at,
                     pe.push_vay, pe.push_boris, pe.inverse_gamma, de.linear_weight,
                     de.transverse, de.transverse_or_mean, de.stays, de.cell_window, de.window,
                     de.esirkepov_currents, de.esirkepov_move,
-                    ae.load_at, ae.push_w_at, ae.store_at,
+                    ae.load_at, ae.push_w_at, ae.keep_at, ae.redo_at, ae.store_at,
                     replace={"fetch": fetch_unsigned, "accumulate": accumulate_unsigned})
 load_cell, push_cell, store_cell = _cell.load_at, _cell.push_w_at, _cell.store_at
+keep_cell, redo_cell = _cell.keep_at, _cell.redo_at
 
 
 @functools.lru_cache(maxsize=None)
 def _kernels(used, pusher, forced, velocity, temperature):
     """(serial range kernel, threaded kernel) with these switches as compile-time constants."""
     used0, used1, used2 = used
+    # branch-free temperature flow, flagged particles redone exactly; not with the velocity forcing as well,
+    # whose in-place flows around it keep the push loop from vectorising (measured: 95 instead of 66 ns)
+    series = forced and temperature and not velocity
+    rows = ae.SERIES_ROWS if series else ae.ROWS
 
     @njit(error_model="numpy", cache=True)
     def advance_range(fe_, fb, j, x, u, start, stop, qm_dt, dt, f, qw, inv_h, shift, h, inner, leavers):
         c = (qw * h[0] / dt, qw * h[1] / dt, qw * h[2] / dt)
-        w = np.empty((ae.ROWS, CHUNK + PAD))
+        w = np.empty((rows, CHUNK + PAD))
         count = 0
         for first in range(start, stop, CHUNK):
             m = min(CHUNK, stop - first)
             for k in range(m):
                 load_cell(fe_, fb, x, types.uint64(first + k), w, k, inv_h, shift, used0, used1, used2)
+                if series:
+                    keep_cell(x, u, types.uint64(first + k), w, k)
             for k in range(m):
-                push_cell(x, u, types.uint64(first + k), w, k, qm_dt, dt, pusher, f, forced, velocity, temperature)
+                suspect = push_cell(x, u, types.uint64(first + k), w, k, qm_dt, dt, pusher, f, forced, velocity,
+                                    temperature, series)
+                if series:
+                    w[18, k] = 1.0 if suspect else 0.0
+            if series:
+                for k in range(m):
+                    if w[18, k] != 0.0:
+                        redo_cell(x, u, types.uint64(first + k), w, k, qm_dt, dt, pusher, f, forced, velocity,
+                                  temperature)
             for k in range(m):
                 if store_cell(j, x, types.uint64(first + k), w, k, qw, inv_h, shift, c, inner, used0, used1, used2):
                     leavers[start + count] = first + k

@@ -18,7 +18,7 @@ THREADS = 128
 ROWS = ae.ROWS
 
 advance_cell = compile_for(cuda.jit(device=True), ge.fetch, ge.line, ge.plane, ge.interpolate, ge.fields_at,
-                           fe.tanhc, fe.tanc, fe.gradient_flow_at, fe.temperature_flow_at, fe.forcing_half_at,
+                           fe.flow_factor, fe.gradient_flow_at, fe.temperature_flow_at, fe.forcing_half_at,
                            pe.push_vay, pe.push_boris, pe.inverse_gamma, de.linear_weight, de.transverse,
                            de.transverse_or_mean, de.stays, de.cell_window, de.window, de.esirkepov_currents,
                            de.esirkepov_move, ae.load_at, ae.push_w_at, ae.store_at, ae.advance_at,

@@ -22,22 +22,19 @@ means the gradient is too strong for the collisions or instabilities that should
 """
 import math
 
-TAYLOR_LIMIT = 1e-4       # below this |h s| the series 1 -+ x^2/3 + 2x^4/15 is exact to round-off
+TAYLOR_LIMIT = 1e-8       # below this |y| = (h s)^2 the series 1 - y/3 + 2y^2/15 is exact to round-off
 
 
-def tanhc(x):
-    """tanh(x) / x."""
-    if abs(x) < TAYLOR_LIMIT:
-        x2 = x * x
-        return 1.0 - x2 / 3.0 + 2.0 * x2 * x2 / 15.0
-    return math.tanh(x) / x
-
-
-def tanc(x):
-    """tan(x) / x."""
-    if abs(x) < TAYLOR_LIMIT:
-        x2 = x * x
-        return 1.0 + x2 / 3.0 + 2.0 * x2 * x2 / 15.0
+def flow_factor(y):
+    """T of the temperature flow as a function of y = 2K h^2: tanh(x)/x with x = sqrt(y) for y > 0, tan(x)/x
+    with x = sqrt(-y) for y < 0; both have the series 1 - y/3 + 2y^2/15 - ..., used for |y| < TAYLOR_LIMIT
+    (the common case: h s ~ 1e-5 in the research decks), which needs no square root and no branch on the sign."""
+    if abs(y) < TAYLOR_LIMIT:
+        return 1.0 - y / 3.0 + 2.0 * y * y / 15.0
+    if y > 0.0:
+        x = math.sqrt(y)
+        return math.tanh(x) / x
+    x = math.sqrt(-y)
     return math.tan(x) / x
 
 
@@ -50,33 +47,44 @@ def gradient_flow_at(u, p, m00, m01, m02, m10, m11, m12, m20, m21, m22):
     return 0.0
 
 
-def temperature_flow_at(u, p, g0, g1, g2, h, k0):
+def temperature_flow_at(u, p, g0, g1, g2, h, k0, series):
     """Exact flow of du/dt = (k0 - |u|^2/2) a g_hat over tau, with (g0, g1, g2) = g_hat, h = a tau / 2 and
-    k0 = 3T/(2m) (see the module docstring)."""
+    k0 = 3T/(2m) (see the module docstring). With `series` (a compile-time constant) T comes from its series
+    whatever y and a vanishing denominator is not caught: no branch, so that a loop over particles vectorises;
+    the return value says whether that result cannot be trusted (|y| >= TAYLOR_LIMIT or 1 + u_par h T <= 0),
+    and the caller then redoes the particle without `series`. Without it, the result is always exact (NaN past
+    a blow-up) and the return value is the same flag."""
     u0, u1, u2 = u[0, p], u[1, p], u[2, p]
     par = u0 * g0 + u1 * g1 + u2 * g2
     perp2 = (u0 * u0 + u1 * u1 + u2 * u2) - par * par
     k = k0 - 0.5 * perp2
-    if k >= 0.0:
-        t = tanhc(h * math.sqrt(2.0 * k))
+    y = 2.0 * k * h * h
+    if series:
+        t = 1.0 - y / 3.0 + 2.0 * y * y / 15.0
     else:
-        t = tanc(h * math.sqrt(-2.0 * k))
+        t = flow_factor(y)
     den = 1.0 + par * h * t
-    new = (par + 2.0 * k * h * t) / den if den > 0.0 else math.nan
+    if series:
+        new = (par + 2.0 * k * h * t) / den
+    else:
+        new = (par + 2.0 * k * h * t) / den if den > 0.0 else math.nan
     d = new - par
     u[0, p] = u0 + d * g0
     u[1, p] = u1 + d * g1
     u[2, p] = u2 + d * g2
-    return 0.0
+    return (abs(y) >= TAYLOR_LIMIT) | (den <= 0.0)
 
 
-def forcing_half_at(u, p, m00, m01, m02, m10, m11, m12, m20, m21, m22, g0, g1, g2, h, k0, velocity, temperature):
+def forcing_half_at(u, p, m00, m01, m02, m10, m11, m12, m20, m21, m22, g0, g1, g2, h, k0, velocity, temperature,
+                    series):
     """One half step of the forcing, symmetric in itself: G over dt/4, T over dt/2, G over dt/4 (M is
-    expm(-G dt/4), h = |g| dt/4); either flow alone is then its exact half step."""
+    expm(-G dt/4), h = |g| dt/4); either flow alone is then its exact half step. Returns the flag of
+    `temperature_flow_at` (False without temperature forcing)."""
     if velocity:
         gradient_flow_at(u, p, m00, m01, m02, m10, m11, m12, m20, m21, m22)
+    suspect = False
     if temperature:
-        temperature_flow_at(u, p, g0, g1, g2, h, k0)
+        suspect = temperature_flow_at(u, p, g0, g1, g2, h, k0, series)
     if velocity:
         gradient_flow_at(u, p, m00, m01, m02, m10, m11, m12, m20, m21, m22)
-    return 0.0
+    return suspect

@@ -93,9 +93,9 @@ def push_forced_move_at(x, u, e, b, p, qm_dt, dt, pusher, f, velocity, temperatu
     u^{n+1/2}. `f` holds the forcing coefficients of `forcing_elements.forcing_half_at`: the 9 entries of
     expm(-G dt/4) row by row, g_hat (3), h = |g| dt/4 and k0 = 3T/(2m)."""
     forcing_half_at(u, p, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13],
-                    velocity, temperature)
+                    velocity, temperature, False)
     push_at(u, e, b, p, qm_dt, pusher)
     forcing_half_at(u, p, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13],
-                    velocity, temperature)
+                    velocity, temperature, False)
     move_at(x, u, p, dt)
     return 0.0

@@ -76,6 +76,25 @@ def test_fused_equals_separate_kernels_bit_for_bit(ndim, pusher, forcing):
     assert any(np.abs(c).max() > 0 for c in got[2])
 
 
+@pytest.mark.parametrize("ndim,pusher", [(1, 0), (2, 1), (3, 0)])
+def test_series_temperature_push_equals_exact_push(ndim, pusher):
+    """With temperature forcing alone the CPU kernel pushes with the branch-free series of the flow and redoes
+    the particles it flags exactly: with a weak gradient (h = 1e-5) most particles stay on the series path
+    (|y| = |2 K h^2| < 1e-8) and the fast ones (|u| ~ 30) are redone; both give the exact kernel's numbers."""
+    numba.set_num_threads(1)
+    P = problem(ndim, 2 * advance_cpu.CHUNK + 45)
+    P["f"][12] = 1e-5
+    P["u"][:, 7::40] *= 80.0
+    g_hat, h, k0 = P["f"][9:12], P["f"][12], P["f"][13]
+    u = P["u"]
+    par = g_hat @ u
+    y = 2.0 * (k0 - 0.5 * (np.sum(u * u, axis=0) - par * par)) * h * h
+    assert 0 < np.count_nonzero(np.abs(y) >= 1e-8) < 0.1 * y.size     # both paths are taken
+    got, want = fused(P, pusher, FORCINGS["temperature"]), separate(P, pusher, FORCINGS["temperature"])
+    for a, b in zip((*got[:2], *got[2]), (*want[:2], *want[2])):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_fused_empty_species():
     P = problem(2, 0)
     x, u, j = fused(P, 0, None)
