@@ -74,10 +74,10 @@ def _kernels(used, pusher, forced, velocity, temperature):
                 suspect = push_cell(x, u, types.uint64(first + k), w, k, qm_dt, dt, pusher, f, forced, velocity,
                                     temperature, series)
                 if series:
-                    w[18, k] = 1.0 if suspect else 0.0
+                    w[ae.FLAG, k] = 1.0 if suspect else 0.0
             if series:
                 for k in range(m):
-                    if w[18, k] != 0.0:
+                    if w[ae.FLAG, k] != 0.0:
                         redo_cell(x, u, types.uint64(first + k), w, k, qm_dt, dt, pusher, f, forced, velocity,
                                   temperature)
             for k in range(m):

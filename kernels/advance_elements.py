@@ -33,6 +33,7 @@ from .pic_elements import inverse_gamma, push_boris, push_vay  # noqa: F401
 
 ROWS = 9               # scratch rows per particle: E then v (0-2), B (3-5), x^n in local cell units (6-8)
 SERIES_ROWS = 19       # with the series push (CPU, temperature forcing): x, u, E kept (9-17), the flag (18)
+FLAG = 18              # the row of the series push's flag
 
 
 def load_at(fe, fb, x, p, w, k, inv_h, shift, used0, used1, used2):

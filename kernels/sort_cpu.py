@@ -12,17 +12,24 @@ cell_key_cell = _cell.cell_key_at
 
 
 @njit(cache=True)
+def fill_cell_keys(x, inv_h, shift, shape, keys):
+    """keys[p] = the cell key of particle p."""
+    for p in range(x.shape[1]):
+        keys[p] = cell_key_cell(x, p, inv_h[0], inv_h[1], inv_h[2], shift[0], shift[1], shift[2],
+                                shape[0], shape[1], shape[2])
+
+
+@njit(cache=True)
 def cell_order(x, inv_h, shift, shape):
     """The permutation (int64, length N) that orders the particles x[3, N] by cell key, stable."""
     n = x.shape[1]
-    n0, n1, n2 = shape
+    cells = shape[0] * shape[1] * shape[2]
     keys = np.empty(n, dtype=np.int64)
-    start = np.zeros(n0 * n1 * n2 + 1, dtype=np.int64)
+    fill_cell_keys(x, inv_h, shift, shape, keys)
+    start = np.zeros(cells + 1, dtype=np.int64)
     for p in range(n):
-        k = cell_key_cell(x, p, inv_h[0], inv_h[1], inv_h[2], shift[0], shift[1], shift[2], n0, n1, n2)
-        keys[p] = k
-        start[k + 1] += 1
-    for c in range(n0 * n1 * n2):
+        start[keys[p] + 1] += 1
+    for c in range(cells):
         start[c + 1] += start[c]
     order = np.empty(n, dtype=np.int64)
     for p in range(n):
@@ -30,14 +37,6 @@ def cell_order(x, inv_h, shift, shape):
         order[start[k]] = p
         start[k] += 1
     return order
-
-
-@njit(cache=True)
-def fill_cell_keys(x, inv_h, shift, shape, keys):
-    """keys[p] = the cell key of particle p (for tests and diagnostics of the order)."""
-    for p in range(x.shape[1]):
-        keys[p] = cell_key_cell(x, p, inv_h[0], inv_h[1], inv_h[2], shift[0], shift[1], shift[2],
-                                shape[0], shape[1], shape[2])
 
 
 def permute(a, order, scratch):
