@@ -33,7 +33,7 @@ def _validate_run(args, comm):
     outdir = Path(args.output or deck["output"]["dir"])
     shape = deck["mesh"]["shape"]
     parse_boundaries(deck["mesh"]["bc"], len(shape))
-    choose_process_grid(shape, comm.size, deck["mesh"].get("process_grid"), min_cells=deck.module.GHOST)
+    choose_process_grid(shape, comm.size, deck["mesh"].get("process_grid"), min_cells=deck.spec.ghost)
     restart = None
     if args.restart is not None:
         if args.restart == "latest":
@@ -101,7 +101,7 @@ def cmd_run(args):
         return EXIT_INPUT
     run.log.to_file(f"{comm.size} rank(s) x {threads} numba thread(s)")
     try:
-        run.execute()
+        status = run.execute()
     except RunStopped as exc:
         run.log.info(str(exc))
         return EXIT_STOPPED
@@ -111,7 +111,7 @@ def cmd_run(args):
         return EXIT_FAILURE
     finally:
         run.close()
-    return 0
+    return status
 
 
 # -- check -------------------------------------------------------------------------------------------------
@@ -122,15 +122,18 @@ def cmd_check(args):
     try:
         deck = load(args.deck, args.set or [])
         shape = deck["mesh"]["shape"]
-        dims = choose_process_grid(shape, args.np, deck["mesh"].get("process_grid"), min_cells=deck.module.GHOST)
+        dims = choose_process_grid(shape, args.np, deck["mesh"].get("process_grid"), min_cells=deck.spec.ghost)
     except InputError as exc:
         _fail(str(exc))
         return EXIT_INPUT
     run = deck["run"]
-    print(f"{args.deck}: valid {deck.family} deck; mesh {shape} on {args.np} rank(s) as {list(dims)}; "
-          f"{run['steps']} step(s)" + (f" of dt = {run['dt']:g}" if "dt" in run else ""))
-    warnings = getattr(deck.module, "resolution_warnings", None)
-    for warning in (warnings(deck) if warnings else ()):
+    if deck.spec.adaptive(deck):
+        horizon = f"adaptive steps from dt = {run['dt']:g} to t = {run['t_end']:g}" if run["t_end"] else \
+            f"{run['steps']} adaptive step(s) from dt = {run['dt']:g}"
+    else:
+        horizon = f"{run['steps']} step(s)" + (f" of dt = {run['dt']:g}" if "dt" in run else "")
+    print(f"{args.deck}: valid {deck.family} deck; mesh {shape} on {args.np} rank(s) as {list(dims)}; {horizon}")
+    for warning in deck.spec.resolution_warnings(deck):
         print(f"warning: {warning}")
     if args.resolved:
         print(deck.text(), end="")
@@ -139,10 +142,10 @@ def cmd_check(args):
 
 def cmd_template(args):
     from .deck.core import CORE_SECTIONS
-    from .models import family_module
+    from .models import family
 
-    module = family_module(args.family)
-    sections = [*module.SECTIONS[:1], *CORE_SECTIONS, *module.SECTIONS[1:]]
+    own = family(args.family).sections
+    sections = [*own[:1], *CORE_SECTIONS, *own[1:]]
     print("\n".join(s.template() for s in sections), end="")
     return 0
 

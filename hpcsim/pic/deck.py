@@ -69,6 +69,10 @@ PIC = Section("pic", "Electromagnetic particle-in-cell (normalised units: c = 1,
         "from 38 to 50 ns per particle-step within 350 steps (2x when fully mixed); sorted every 50 steps it "
         "stays at 38 ns, sorts included. A restart sorts where the uninterrupted run would.", minimum=0),
     Key("dump_particles", "bool", True, "Write the particles with every field dump (openPMD particle species)."),
+    Key("reference_density", "float", 1.0e24, "Reference electron density n_0 in m^-3 that converts the "
+        "normalised output to SI for openPMD readers (unitSI: lengths d_e, times 1/omega_pe, E m_e c omega_pe / e, "
+        "B m_e omega_pe / e, J e n_0 c, rho e n_0); the dynamics do not depend on it.", minimum=0.0,
+        exclusive_minimum=True),
 ])
 
 SPECIES = TableArray("species", "A particle species (any number of [[species]] tables).", [

@@ -38,21 +38,27 @@ class RunLog:
             self.file.write(f"[{stamp}] {message}\n")
             self.file.flush()
 
-    def progress(self, step, first, last, sim_time):
-        """Step counter with rate and ETA: a live line on a terminal, a log line every 30 s otherwise."""
+    def progress(self, step, first, last, sim_time, fraction=None):
+        """Step counter with rate and ETA: a live line on a terminal, a log line every 30 s otherwise. The ETA
+        comes from the steps left to `last`, or, when `fraction` (of the run done, by simulation time) is
+        given, from that fraction."""
         if not self.active:
             return
         elapsed = time.perf_counter() - self.start
         done = step - first
         rate = done / elapsed if elapsed > 0 else 0.0
-        eta = (last - step) / rate if rate > 0 else 0.0
-        line = (f"step {step}/{last}  t = {sim_time:.6g}  {rate:.3g} steps/s  "
-                f"elapsed {format_seconds(elapsed)}  ETA {format_seconds(eta)}")
+        if fraction is not None:
+            eta = elapsed * (1.0 - fraction) / fraction if fraction > 0 else 0.0
+            counter = f"step {step}  t = {sim_time:.6g} ({100.0 * fraction:.1f} %)"
+        else:
+            eta = (last - step) / rate if rate > 0 else 0.0
+            counter = f"step {step}/{last}  t = {sim_time:.6g}"
+        line = f"{counter}  {rate:.3g} steps/s  elapsed {format_seconds(elapsed)}  ETA {format_seconds(eta)}"
         if self.tty:
             self.stream.write("\r" + line + "   ")
             self.stream.flush()
             self._progress_shown = True
-        if elapsed - self._last_progress_log >= 30.0 or step == last:
+        if elapsed - self._last_progress_log >= 30.0 or step == last or fraction == 1.0:
             self._last_progress_log = elapsed
             self.to_file(line)
 
