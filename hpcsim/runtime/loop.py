@@ -13,6 +13,7 @@ stays the same (`Clock`), so a fixed step gives t = n dt exactly. The clock (and
 every checkpoint with the model's state, so a restart continues bit for bit, adaptive steps included.
 """
 import math
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -29,6 +30,9 @@ from .progress import RunLog, format_seconds
 from .signals import StopRequest
 
 EXIT_STOPPED = 75  # EX_TEMPFAIL: stopped early with a checkpoint; restart with --restart latest
+# Fault injection for the tests (the family-contract suite's NaN guard): after this step the last rank puts a NaN
+# into the first owned cell of the model's first state field.
+FAULT_NAN_AT_STEP = "HPCSIM_FAULT_NAN_AT_STEP"
 LANDING = 1e-9     # a step within this fraction of dt of an output time or the end lands on it
 SCHEDULES = ("diag", "fields", "checkpoint")
 
@@ -204,6 +208,11 @@ class Run:
             return target - self.time, target
         return dt, None
 
+    def _inject_fault(self):
+        if os.environ.get(FAULT_NAN_AT_STEP) == str(self.step_index) and self.comm.rank == self.comm.size - 1:
+            first = next(iter(self.model.fields.state().values()))
+            first[self.model.mesh.interior][(0,) * 3] = math.nan
+
     def finished(self):
         return bool(self.steps and self.step_index >= self.steps) or \
             bool(self.t_end and self.time >= self.t_end - LANDING * self.dt)
@@ -232,6 +241,7 @@ class Run:
                 self.dt, landing = self.next_step() if time_dependent else (0.0, None)
                 self.last_step_scalars = model.step(self.dt)
                 self.step_index += 1
+                self._inject_fault()
                 before = self.time
                 self.time = self.clock.after(self.step_index, before, self.dt, landing) if time_dependent else 0.0
                 stopped = model.stop_reason()
