@@ -4,11 +4,15 @@ A deck selects its solver family by containing that family's section (`[poisson]
 Everything that can be checked without running is checked here, so bad input fails before any output exists.
 """
 import datetime
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import tomli_w
+
+try:
+    import tomllib
+except ImportError:            # Python 3.10: the same parser as the tomli package
+    import tomli as tomllib
 
 from .. import __version__
 from ..errors import InputError
