@@ -58,3 +58,28 @@ def test_postprocess_never_imports_hpcsim():
                 assert not any(a.name.split(".")[0] in ("hpcsim", "mpi4py", "numba") for a in node.names), path
             if isinstance(node, ast.ImportFrom) and node.module:
                 assert node.module.split(".")[0] not in ("hpcsim", "mpi4py", "numba"), path
+
+
+def test_postprocess_installs_and_runs_without_mpi_numba_or_hpcsim(tmp_path):
+    """`pip install ./postprocess` gives a package that imports and runs its CLI with mpi4py, numba and hpcsim
+    unavailable (as on a laptop)."""
+    import shutil
+    import subprocess
+    import sys
+
+    source = tmp_path / "postprocess"       # a copy: the build leaves its files beside the sources
+    shutil.copytree(Path(__file__).resolve().parent.parent / "postprocess", source,
+                    ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"))
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--target", str(target), str(source)], check=True, capture_output=True)
+    assert (target / "postprocess" / "cli.py").exists() and not (target / "hpcsim").exists()
+    blocked = "import sys; [sys.modules.__setitem__(m, None) for m in ('mpi4py', 'numba', 'hpcsim')]; "
+    code = blocked + "sys.argv = ['hpcsim-post', '--help']; import postprocess.cli as c; c.main()"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=target,
+                          env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
+    assert "usage: hpcsim-post" in proc.stdout
+    assert str(target) in subprocess.run([sys.executable, "-c", blocked + "import postprocess; print(postprocess.__file__)"],
+                                         capture_output=True, text=True, cwd=target,
+                                         env={"PYTHONPATH": str(target)}).stdout
