@@ -26,6 +26,8 @@ import numpy as np
 from .. import __version__
 from ..errors import NumericalError
 from ..io import MeshWriter, ScalarLog, read_checkpoint, write_checkpoint
+from ..io.faults import collective
+from ..io.outdir import record_deck
 from ..io.tables import write_table
 from .progress import RunLog, format_seconds
 from .signals import StopRequest
@@ -66,12 +68,12 @@ class Run:
         # The model is built before anything is written: problems it finds are still bad input.
         self.model = deck.module.Model(deck, comm, backend, self.rng)
         prepare_outdir(self.outdir, comm, overwrite and restart_path is None)
-        if comm.is_root:
-            (self.outdir / "deck.toml").write_text(self.text, encoding="utf-8")
         self.log = RunLog(comm, self.outdir / "log.txt")
         self.step_index, self.time = 0, 0.0
         if restart_path is not None:
             self._restore(restart_path)
+        if comm.is_root:    # after the restore: a restart keeps the deck.toml of the run it continues
+            record_deck(self.outdir, self.text, self.step_index if restart_path is not None else None)
         self.scalars = ScalarLog(self.outdir / "diags" / "scalars.h5", comm, self.text,
                                  restart_step=self.step_index if restart_path is not None else None)
         self.fields = MeshWriter(self.outdir / "fields", self.model.mesh, comm, self.text, __version__)
@@ -104,6 +106,7 @@ class Run:
         self.comm.barrier()   # no rank may exit before the manifest is written
         self.checkpoint_seconds = time.perf_counter() - t0
         self.log.info(f"checkpoint {path.name} ({reason}, {self.checkpoint_seconds:.2f} s)")
+        return path
 
     # -- output ------------------------------------------------------------------------------------------
     def diagnose(self):
@@ -114,9 +117,11 @@ class Run:
         if not self.attributes_written and hasattr(self.model, "diagnostic_attributes"):
             self.scalars.set_attributes(self.model.diagnostic_attributes())     # once: they do not change
             self.attributes_written = True
-        if self.comm.is_root and hasattr(self.model, "tables"):
-            for name, (columns, attributes) in self.model.tables().items():
-                write_table(self.outdir / "diags" / f"{name}.h5", columns, self.text, attributes)
+        if hasattr(self.model, "tables"):
+            with collective(self.comm, self.outdir / "diags"):
+                if self.comm.is_root:
+                    for name, (columns, attributes) in self.model.tables().items():
+                        write_table(self.outdir / "diags" / f"{name}.h5", columns, self.text, attributes)
 
     def dump_fields(self):
         particles = self.model.particles() if hasattr(self.model, "particles") else None
@@ -173,8 +178,9 @@ class Run:
         parameters = getattr(self.model, "parameters", None)
         if parameters:
             self.log.info("parameters: " + ", ".join(f"{k} = {v:.6g}" for k, v in parameters.items()))
-            if self.comm.is_root:
-                write_table(self.outdir / "diags" / "parameters.h5", {}, self.text, parameters)
+            with collective(self.comm, self.outdir / "diags" / "parameters.h5"):
+                if self.comm.is_root:
+                    write_table(self.outdir / "diags" / "parameters.h5", {}, self.text, parameters)
         for warning in getattr(self.model, "warnings", ()):
             self.log.info(f"warning: {warning}")
 
