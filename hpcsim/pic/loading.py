@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from ..errors import NumericalError
 from ..linalg.config import make_solver
 from ..linalg.operators import ShiftedLaplacian
 from .deck import QUANTILE_GROUP, species_mass, species_temperatures
@@ -84,7 +85,10 @@ def solve_initial_field(pic, backend):
     # a periodic box holds no uniform net charge: its mean (round-off when neutralised) is removed first
     net = mesh.comm.allreduce(float(xp.sum(rho[mesh.interior]))) / mesh.global_cells
     rho[mesh.interior] -= net
-    result = solver.solve(rho, phi)
+    try:
+        result = solver.solve(rho, phi)
+    except NumericalError as exc:
+        raise NumericalError(f"pic.initial_poisson: the initial Gauss's-law solve failed: {exc}") from None
     result.net_charge_density = net
     mesh.fill_ghosts(phi)
     for a in range(mesh.ndim):
