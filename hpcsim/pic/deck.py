@@ -78,6 +78,10 @@ PIC = Section("pic", "Electromagnetic particle-in-cell (normalised units: c = 1,
         "step's grid accesses in cache order. Measured on a 256^2 2D3V block: unsorted, a thermal plasma slows "
         "from 38 to 50 ns per particle-step within 350 steps (2x when fully mixed); sorted every 50 steps it "
         "stays at 38 ns, sorts included. A restart sorts where the uninterrupted run would.", minimum=0),
+    Key("loading_rng", "str", "counter", "Random numbers of the particle loading: counter (Philox keyed by run.seed, "
+        "species and particle id: the same plasma on any rank count) or per_rank (each rank's own stream, seeded "
+        "[run.seed, rank]: depends on the decomposition; for reproducing older runs).",
+        choices=("counter", "per_rank")),
     Key("dump_particles", "bool", True, "Write the particles with every field dump (openPMD particle species)."),
 ])
 
