@@ -18,14 +18,13 @@ __all__ = ["OutputError", "collective", "reason_of"]
 
 
 def reason_of(exc, path):
-    """(path, reason) of an `OSError`: its own file name and strerror where it has them, else what HDF5 put
-    into the message (`name = '...'`, `error message = '...'`), else `path` and the message."""
+    """(path, reason) of an `OSError` on one line: the file name it carries (or HDF5's `name = '...'`, else
+    `path`) and HDF5's `error message = '...'` (else strerror, else the message)."""
     text = str(exc)
     name = exc.filename or (m.group(1) if (m := _HDF5_NAME.search(text)) else None) or path
-    if exc.strerror:
-        return str(name), exc.strerror
     found = _HDF5_REASON.search(text)
-    return str(name), found.group(1) if found else text
+    reason = found.group(1) if found else (exc.strerror or text)
+    return str(name), " ".join(str(reason).split())
 
 
 @contextmanager
