@@ -123,7 +123,7 @@ def cmd_run(args):
     except OutputError as exc:
         from .io.rescue import rescue
 
-        checkpoint = (lambda: run.checkpoint("after a failed write")) if run.model.time_dependent else None
+        checkpoint = (lambda root: run.checkpoint("after a failed write", root)) if run.model.time_dependent else None
         message = rescue(exc, comm, checkpoint, outdir / "checkpoints")
         run.log.to_file(f"error: {message}")
         _fail(message, comm)

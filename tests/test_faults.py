@@ -16,6 +16,7 @@ import pytest
 
 from conftest import ROOT, _env, run_cli
 from hpcsim.cli import main
+from hpcsim.io import verify
 from test_deck_errors import GOOD_PIC as PIC
 
 DIFFUSION = """
@@ -110,24 +111,32 @@ def _private_mount_namespace():
     return None
 
 
-@pytest.mark.parametrize("nprocs", [2])
-def test_disk_filling_during_a_run_ends_in_one_line_with_verified_checkpoints(tmp_path, nprocs):
+@pytest.mark.parametrize("rescue", [False, True], ids=["no rescue directory", "HPCSIM_RESCUE_DIR"])
+def test_disk_filling_during_a_two_rank_run_ends_in_one_line_with_verified_checkpoints(tmp_path, rescue):
+    """A 4 MiB tmpfs filled by another file after the run's second checkpoint: the next write fails on one or
+    both ranks, every rank ends with exit 1 and one line naming the path and 'No space left on device'; the
+    partial checkpoint is removed and the complete ones verify. With HPCSIM_RESCUE_DIR on another file system
+    the run's state is saved there (and verifies); without, the line names the newest verified checkpoint."""
     prefix = _private_mount_namespace()
     if prefix is None:
         pytest.skip("no private mount namespace here (unshare -m / -rm) for a small tmpfs")
     deck = write(tmp_path, DIFFUSION.format(steps=20000, diag_every=1000, checkpoint_every=100))
+    env = {"HPCSIM_RESCUE_DIR": str(tmp_path / "rescue")} if rescue else {}
     proc = subprocess.run([*prefix, sys.executable, str(ROOT / "tests" / "mpi_scripts" / "full_disk.py"), str(deck),
-                           str(tmp_path), str(nprocs)], capture_output=True, text=True, timeout=300, env=_env())
+                           str(tmp_path), "2"], capture_output=True, text=True, timeout=300, env=_env(env))
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["returncode"] == 1, result
     one_line_error(result["stderr"], "No space left on device")
-    assert "newest verified checkpoint" in result["stderr"] and "--restart latest" in result["stderr"]
-    complete = {name: ok for name, ok in result["checkpoints"].items() if not name.startswith(".")}
-    assert len(complete) >= 1 and all(ok for ok, _ in complete.values()), result["checkpoints"]
-    assert not any(name.startswith(".") for name in result["checkpoints"]), "the partial checkpoint stays behind"
-    newest = max(complete)
-    assert newest in result["stderr"]
+    checkpoints = result["checkpoints"]
+    assert len(checkpoints) >= 1 and all(ok for ok, _ in checkpoints.values()), checkpoints
+    assert not any(name.startswith(".") for name in checkpoints), "no partial checkpoint stays behind"
+    if rescue:
+        (saved,) = (tmp_path / "rescue").glob("ckpt_*")
+        assert verify(saved)[0] and int(saved.name[5:]) > int(max(checkpoints)[5:])
+        assert f"the run's state was saved in {saved}: continue with --restart {saved} -o OUTDIR" in result["stderr"]
+    else:
+        assert "newest verified checkpoint: " in result["stderr"] and max(checkpoints) in result["stderr"]
 
 
 # -- output directories ------------------------------------------------------------------------------------

@@ -16,6 +16,9 @@ Writing: into `ROOT/.ckpt_%08d.tmp/` (leftover `.tmp` directories of killed runs
 files fsynced by their ranks, then rank 0 fsyncs the main file, writes and fsyncs the manifest, renames the
 directory, fsyncs ROOT and removes the oldest complete checkpoints beyond `keep`. A checkpoint without a
 manifest is incomplete; one whose files do not match it is corrupt; `find_latest` skips both and says why.
+A write that fails on any rank (a full disk) is agreed by every rank (`faults.collective`), its `.tmp`
+directory removed and `OutputError` raised everywhere: nothing is renamed or rotated, so the complete
+checkpoints before it stay as they were.
 Fault injection for the tests: with HPCSIM_FAULT_KILL_IN_CHECKPOINT=STEP rank 0 SIGKILLs itself after writing
 the data of that step's checkpoint and before its manifest.
 """

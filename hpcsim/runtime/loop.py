@@ -95,11 +95,12 @@ class Run:
                           f"per-rank random streams restart from the seed")
         self.log.info(f"restarted from {path} at step {ckpt.step}, t = {ckpt.time:.6g}")
 
-    def checkpoint(self, reason):
+    def checkpoint(self, reason, root=None):
+        """Write a checkpoint under `root` (default OUTDIR/checkpoints) and return its path."""
         t0 = time.perf_counter()
         host = {name: np.ascontiguousarray(self.backend.to_host(self.model.mesh.owned(a)))
                 for name, a in self.model.state_fields().items()}
-        path = write_checkpoint(self.outdir / "checkpoints", self.step_index, self.time, self.comm,
+        path = write_checkpoint(root or self.outdir / "checkpoints", self.step_index, self.time, self.comm,
                                 self.model.mesh, host, self.model.solver_state(),
                                 {"rng": self.rng.bit_generator.state}, self.text, __version__,
                                 self.out["checkpoint_keep"], getattr(self.model, "particle_state", dict)())
