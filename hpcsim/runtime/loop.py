@@ -24,6 +24,8 @@ import numpy as np
 from .. import __version__
 from ..errors import NumericalError
 from ..io import MeshWriter, ScalarLog, read_checkpoint, write_checkpoint
+from ..io.faults import collective
+from ..io.outdir import record_deck
 from ..io.tables import write_table
 from .model import ModelState
 from .progress import RunLog, format_seconds
@@ -112,8 +114,6 @@ class Run:
         # The model is built before anything is written: problems it finds are still bad input.
         self.model = self.family.model(deck, comm, backend, self.rng)
         prepare_outdir(self.outdir, comm, overwrite and restart_path is None)
-        if comm.is_root:
-            (self.outdir / "deck.toml").write_text(self.text, encoding="utf-8")
         self.log = RunLog(comm, self.outdir / "log.txt")
         self.step_index, self.time, self.dt = 0, 0.0, self.run_dt
         self.clock = Clock(dt=self.run_dt)
@@ -121,6 +121,8 @@ class Run:
                           for name in SCHEDULES}
         if restart_path is not None:
             self._restore(restart_path)
+        if comm.is_root:    # after the restore: a restart keeps the deck.toml of the run it continues
+            record_deck(self.outdir, self.text, self.step_index if restart_path is not None else None)
         self.scalars = ScalarLog(self.outdir / "diags" / "scalars.h5", comm, self.text,
                                  restart_step=self.step_index if restart_path is not None else None)
         units = self.family.unit_scales(deck)
@@ -151,20 +153,22 @@ class Run:
                           f"per-rank random streams restart from the seed")
         self.log.info(f"restarted from {path} at step {ckpt.step}, t = {ckpt.time:.6g}")
 
-    def checkpoint(self, reason):
+    def checkpoint(self, reason, root=None):
+        """Write a checkpoint under `root` (default OUTDIR/checkpoints) and return its path."""
         t0 = time.perf_counter()
         state = self.model.checkpoint_state()
         if "clock" in state.values:
             raise ValueError("a model's checkpoint values may not use the name 'clock' (the loop's)")
         clock = {"anchor_step": self.clock.anchor_step, "anchor_time": self.clock.anchor_time,
                  "dt": self.clock.dt, "next_output": {n: s.next_index for n, s in self.schedules.items()}}
-        path = write_checkpoint(self.outdir / "checkpoints", self.step_index, self.time, self.comm,
+        path = write_checkpoint(root or self.outdir / "checkpoints", self.step_index, self.time, self.comm,
                                 self.model.mesh, state.fields, {**state.values, "clock": clock},
                                 {"rng": self.rng.bit_generator.state}, self.text, __version__,
                                 self.out["checkpoint_keep"], state.particles)
         self.comm.barrier()   # no rank may exit before the manifest is written
         self.checkpoint_seconds = time.perf_counter() - t0
         self.log.info(f"checkpoint {path.name} ({reason}, {self.checkpoint_seconds:.2f} s)")
+        return path
 
     # -- output ------------------------------------------------------------------------------------------
     def diagnose(self):
@@ -175,9 +179,10 @@ class Run:
         if not self.attributes_written:
             self.scalars.set_attributes(self.model.diagnostic_attributes())     # once: they do not change
             self.attributes_written = True
-        if self.comm.is_root:
-            for name, (columns, attributes) in self.model.tables().items():
-                write_table(self.outdir / "diags" / f"{name}.h5", columns, self.text, attributes)
+        with collective(self.comm, self.outdir / "diags"):
+            if self.comm.is_root:
+                for name, (columns, attributes) in self.model.tables().items():
+                    write_table(self.outdir / "diags" / f"{name}.h5", columns, self.text, attributes)
 
     def dump_fields(self):
         self.fields.write(self.step_index, self.time, self.dt, self.model.records(), self.model.particles())
@@ -280,8 +285,9 @@ class Run:
         parameters = self.model.parameters
         if parameters:
             self.log.info("parameters: " + ", ".join(f"{k} = {v:.6g}" for k, v in parameters.items()))
-            if self.comm.is_root:
-                write_table(self.outdir / "diags" / "parameters.h5", {}, self.text, parameters)
+            with collective(self.comm, self.outdir / "diags" / "parameters.h5"):
+                if self.comm.is_root:
+                    write_table(self.outdir / "diags" / "parameters.h5", {}, self.text, parameters)
         for warning in self.model.warnings:
             self.log.info(f"warning: {warning}")
 

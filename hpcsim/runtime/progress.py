@@ -33,10 +33,23 @@ class RunLog:
         self.to_file(message)
 
     def to_file(self, message):
+        """Append to log.txt; a failed write (a full disk) stops the file log with one warning on the terminal,
+        it does not stop the run (the run's own writes report the fault)."""
         if self.file:
             stamp = format_seconds(time.perf_counter() - self.start)
-            self.file.write(f"[{stamp}] {message}\n")
-            self.file.flush()
+            try:
+                self.file.write(f"[{stamp}] {message}\n")
+                self.file.flush()
+            except OSError as exc:
+                self._drop_file(exc)
+
+    def _drop_file(self, exc):
+        file, self.file = self.file, None
+        self.stream.write(f"hpcsim: warning: {file.name}: {exc.strerror or exc}; the log continues here only\n")
+        try:
+            file.close()
+        except OSError:
+            pass
 
     def progress(self, step, first, last, sim_time, fraction=None):
         """Step counter with rate and ETA: a live line on a terminal, a log line every 30 s otherwise. The ETA
@@ -66,4 +79,7 @@ class RunLog:
         if self._progress_shown:
             self.stream.write("\n")
         if self.file:
-            self.file.close()
+            try:
+                self.file.close()
+            except OSError as exc:
+                self._drop_file(exc)
