@@ -1,12 +1,14 @@
 """Do the decks of decks/ give the same scalars as another version of hpcsim? (A refactoring check.)
 
-    python benchmarks/deck_regression.py run OUTROOT [--steps 20] [--python PY] [--np 1]
+    python benchmarks/deck_regression.py run OUTROOT [--steps 20] [--python PY] [--np 1] [--pic-set KEY=VALUE]
     python benchmarks/deck_regression.py compare OUTROOT_A OUTROOT_B
 
 `run` runs every deck under decks/ (time-dependent ones cut to --steps steps: run.steps=N, run.t_end=0) with the
 `hpcsim` that PY imports, one directory per deck; `compare` reads both sets of diags/scalars.h5 and prints, per
 deck, the largest relative difference of every common diagnostic (0 means bit for bit) and the diagnostics that
 only one side has. Run it from two checkouts (e.g. a `git worktree` of the older commit with its own venv).
+`--pic-set` adds an override to the PIC decks only (`pic.loading_rng=per_rank` reproduces the random loading
+of versions before the counter-based generator).
 """
 import argparse
 import subprocess
@@ -25,6 +27,8 @@ def run(args):
     for deck in decks:
         name = f"{deck.parent.name}_{deck.stem}"
         overrides = ["--set", f"run.steps={args.steps}", "--set", "run.t_end=0"]
+        if deck.parent.name in ("pic", "tf"):
+            overrides += [x for item in args.pic_set for x in ("--set", item)]
         cmd = [args.python, "-m", "hpcsim", "run", str(deck), "-o", str(out / name), "--overwrite"]
         if args.np > 1:
             cmd = ["mpiexec", "-n", str(args.np), args.python, "-m", "mpi4py", "-m", "hpcsim", "run", str(deck),
@@ -81,6 +85,7 @@ def main():
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--python", default=sys.executable)
     p.add_argument("--np", type=int, default=1)
+    p.add_argument("--pic-set", action="append", default=[], metavar="KEY=VALUE")
     p.set_defaults(func=run)
     p = sub.add_parser("compare")
     p.add_argument("a")
