@@ -27,7 +27,7 @@ from ..runtime.controller import StepController
 from .config import SOLVER, make_solver
 from .manufactured import Eigenmode
 from .operators import ShiftedLaplacian
-from .problem import check_profile, gaussian, profile_keys
+from ..profiles import check_profile, gaussian, profile_keys
 
 THETA = {"backward_euler": 1.0, "crank_nicolson": 0.5, "forward_euler": 0.0}
 

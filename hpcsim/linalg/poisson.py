@@ -20,7 +20,7 @@ from ..runtime import Model
 from .config import SOLVER, make_solver
 from .manufactured import Eigenmode
 from .operators import ShiftedLaplacian
-from .problem import check_profile, gaussian, profile_keys
+from ..profiles import check_profile, gaussian, profile_keys
 
 SECTIONS = [
     Section("poisson", "Solve alpha u - beta Lap u = f (dimensionless).", [
