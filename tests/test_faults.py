@@ -193,7 +193,8 @@ UNIT_2D = PIC.replace("shape = [8]\nspacing = [0.1]", "shape = [10, 10]\nlength 
 
 
 @pytest.mark.parametrize("text,extra,expect", [
-    (UNIT_2D, ["--set", f"run.dt={float(1 / np.sqrt(200))!r}"], "run.dt: dt = 0.0707107 is at or above the Yee Courant"),
+    (UNIT_2D, ["--set", f"run.dt={float(1 / np.sqrt(200))!r}"],
+     "run.dt: dt = 0.0707107 is at or above the Yee Courant"),
     (PIC + PIC[PIC.index("[[species]]"):PIC.index("[mesh]")].replace('"electrons"', '"x_electrons"'), [],
      "species[1].name: 'x_electrons' ends with '_electrons', another species' name"),
     (PIC, ["--set", "species.0.temperature=1e300"], "species[0].temperature: T / m c^2 = 1e+300 >= 1"),

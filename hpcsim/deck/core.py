@@ -33,7 +33,8 @@ RUN = Section("run", "Time stepping and execution.", [
     Key("steps", "int", 0, "Number of time steps (0: derive from t_end / dt).", minimum=0),
     Key("t_end", "float", 0.0, "End time in the family's time unit (0: use steps).", minimum=0.0),
     Key("dt", "float", None, "Time step in the family's time unit.", minimum=0.0, exclusive_minimum=True),
-    Key("seed", "int", 12345, "Seed of the per-rank random generators (rank r uses seed + r).", minimum=0),
+    Key("seed", "int", 12345, "Seed of the random numbers: the counter-based particle loading (the same on any "
+        "rank count) and the per-rank generators (rank r seeded [seed, r]).", minimum=0),
     Key("backend", "str", "cpu", "Compute backend: numba kernels on CPU, or CuPy + numba.cuda on GPU.",
         choices=("cpu", "gpu")),
     Key("threads", "int", 0, "Numba threads per MPI rank (0: cores on the node / ranks on the node).", minimum=0),
