@@ -18,7 +18,8 @@ def test_estimate_counts_blocks_particles_and_output():
     one, four = est.estimate(deck, (1, 1)), est.estimate(deck, (2, 2))
     cells, ghost, particles = 64 * 32, deck.spec.ghost, 10 * 64 * 32
     grid = 8 * est.GRID_ARRAYS["pic"]
-    assert one.rank_bytes == est.BASE_BYTES + grid * (64 + 2 * ghost) * (32 + 2 * ghost) + est.PARTICLE_BYTES * particles
+    assert one.rank_bytes == est.BASE_BYTES + grid * (64 + 2 * ghost) * (32 + 2 * ghost) \
+        + est.PARTICLE_BYTES * particles
     assert four.rank_bytes == est.BASE_BYTES + grid * (32 + 2 * ghost) * (16 + 2 * ghost) \
         + est.PARTICLE_BYTES * particles // 4
     assert four.total_bytes > one.total_bytes        # more ghosts and four interpreters

@@ -193,7 +193,8 @@ UNIT_2D = PIC.replace("shape = [8]\nspacing = [0.1]", "shape = [10, 10]\nlength 
 
 
 @pytest.mark.parametrize("text,extra,expect", [
-    (UNIT_2D, ["--set", f"run.dt={float(1 / np.sqrt(200))!r}"], "run.dt: dt = 0.0707107 is at or above the Yee Courant"),
+    (UNIT_2D, ["--set", f"run.dt={float(1 / np.sqrt(200))!r}"],
+     "run.dt: dt = 0.0707107 is at or above the Yee Courant"),
     (PIC + PIC[PIC.index("[[species]]"):PIC.index("[mesh]")].replace('"electrons"', '"x_electrons"'), [],
      "species[1].name: 'x_electrons' ends with '_electrons', another species' name"),
     (PIC, ["--set", "species.0.temperature=1e300"], "species[0].temperature: T / m c^2 = 1e+300 >= 1"),
@@ -265,3 +266,19 @@ def test_scalar_append_while_a_reader_holds_the_file(tmp_path):
         holder.wait()
     with h5py.File(path, "r") as f:
         assert list(f["a"][...]) == [1.0, 2.0] and list(f["step"][...]) == [0, 1]
+
+
+def test_log_file_that_cannot_be_written_warns_once_and_the_log_goes_on():
+    """/dev/full fails every write with ENOSPC, as log.txt on a full disk."""
+    import io
+
+    from hpcsim.parallel import Comm
+    from hpcsim.runtime.progress import RunLog
+
+    stream = io.StringIO()
+    log = RunLog(Comm(), "/dev/full", stream)
+    log.info("first")
+    log.info("second")
+    log.close()
+    assert stream.getvalue() == ("first\nhpcsim: warning: /dev/full: No space left on device; the log continues "
+                                 "here only\nsecond\n")

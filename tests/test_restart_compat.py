@@ -104,3 +104,5 @@ def test_restart_keeps_the_earlier_deck_and_a_fresh_outdir_reads_only(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "steps = 6" in (tmp_path / "fresh" / "deck.toml").read_text()
     assert snapshot(ckpt) == source
+    assert run_cli(["run", first, "-o", tmp_path / "run", "--overwrite"]).returncode == 0
+    assert not list((tmp_path / "run").glob("deck.restart_*.toml")), "--overwrite removes the decks of restarts"

@@ -38,7 +38,8 @@ RUN = Section("run", "Time stepping and execution.", [
     Key("dt_min", "float", 0.0, "Adaptive step: the run stops with an error when the model asks for a smaller "
         "step (0: no limit).", minimum=0.0),
     Key("dt_max", "float", 0.0, "Adaptive step: the largest step taken (0: no limit).", minimum=0.0),
-    Key("seed", "int", 12345, "Seed of the per-rank random generators (rank r uses seed + r).", minimum=0),
+    Key("seed", "int", 12345, "Seed of the random numbers: the counter-based particle loading (the same on any "
+        "rank count) and the per-rank generators (rank r seeded [seed, r]).", minimum=0),
     Key("backend", "str", "cpu", "Compute backend: numba kernels on CPU, or CuPy + numba.cuda on GPU.",
         choices=("cpu", "gpu")),
     Key("threads", "int", 0, "Numba threads per MPI rank (0: cores on the node / ranks on the node).", minimum=0),

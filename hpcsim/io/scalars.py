@@ -5,9 +5,11 @@ time unit), all of the same length, one row per `append`; root attribute `hpcsim
 The file is opened, appended and closed on every call (rank 0 only), with HDF5 file locking off (`OPEN`):
 readers may hold it open at any time during the run (`h5py.File(path, 'r')`, as users do) and never block or
 kill the writer. Measured with h5py 3.16 / HDF5 2.0: with locking on, an append while a reader holds the file
-fails with `BlockingIOError: unable to lock file`; with `locking=False` it succeeds and a reader that reopens
-(or re-reads the dataset's shape) sees the new row. Only rank 0 ever writes the file, so the lock protects
-nothing here; a reader that opens it in the middle of an append may see a torn row count and should retry. A diagnostic that first appears later is NaN in the earlier rows, and one missing from a call is NaN in
+fails with `BlockingIOError: unable to lock file`; with `locking=False` it succeeds. Only rank 0 ever writes
+the file, so the lock protects nothing here. A reader sees new rows when it reopens the file; a handle held
+across appends keeps its cached metadata and may read stale sizes or fail, and a reader that opens the file
+in the middle of an append may fail: both should reopen.
+A diagnostic that first appears later is NaN in the earlier rows, and one missing from a call is NaN in
 that row. A restarted run (`restart_step` given) keeps the file and drops the rows with step > restart_step, so
 the series continues without duplicates.
 """

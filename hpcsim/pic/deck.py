@@ -9,7 +9,9 @@ refused; dt omega_p < 2 (omega_p^2 = sum_s q_s^2 n_s / m_s), the leapfrog stabil
 oscillations; T / (m c^2) < 1 for every species (the loader samples a non-relativistic Maxwellian). Species
 names are ASCII (`deck.schema.ascii_name`), and no name may end with '_' followed by another species' name:
 per-species diagnostics are named `<diagnostic>_<species>`, and that is exactly the condition under which two
-such names could coincide (`heat_flux_x` of species `e` and `heat_flux` of species `x_e`). The background field is given either as a vector `background_field`, or physically: two of
+such names could coincide (`heat_flux_x` of species `e` and `heat_flux` of species `x_e`).
+
+The background field is given either as a vector `background_field`, or physically: two of
 `beta_e`, `wpe_over_wce`, `theta_e` (with `b_direction`), from which `hpcsim.pic.units.PlasmaParameters` derives
 the rest; a species without a temperature then takes theta_e (electrons, charge < 0) or
 theta_e * temperature_ratio (ions). Validation refuses a step above the Yee Courant limit and warns where the

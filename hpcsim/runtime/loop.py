@@ -53,6 +53,8 @@ def prepare_outdir(outdir, comm, overwrite):
                     shutil.rmtree(p)
                 elif p.exists():
                     p.unlink()
+            for p in outdir.glob("deck.restart_*.toml"):     # decks of restarts (io.outdir.record_deck)
+                p.unlink()
         (outdir / "diags").mkdir(parents=True, exist_ok=True)
         (outdir / "fields").mkdir(exist_ok=True)
         (outdir / "checkpoints").mkdir(exist_ok=True)
