@@ -1,6 +1,7 @@
 """Memory and disk a run needs, estimated from its deck before anything is allocated.
 
-Memory per rank = BASE_BYTES (interpreter, numba, MPI) + 8 bytes x GRID_ARRAYS[family] (+ MULTIGRID_ARRAYS
+Memory per rank = BASE_BYTES (interpreter, numba, MPI) + 8 bytes x the family's grid arrays (its `Footprint`,
+`hpcsim.models`) (+ MULTIGRID_ARRAYS
 with a multigrid preconditioner) per cell of the rank's largest block including its ghost layers +
 PARTICLE_BYTES per particle it loads. The counts are the measured slopes of the peak resident set size (GNU
 time's maxrss) of one-rank runs on 512^2 and 1536^2 meshes (and 64^2 with 16 and 1024 particles per cell),
@@ -21,12 +22,9 @@ from .errors import InputError
 from .io.outdir import nearest_existing
 
 BASE_BYTES = 256 << 20
-GRID_ARRAYS = {"poisson": 28, "diffusion": 11, "pic": 16}
 MULTIGRID_ARRAYS = 7
 PARTICLE_BYTES = 224
 PARTICLE_FILE_BYTES = {"checkpoint": 7 * 8, "dump": 8 * 8}      # x, u, id / position, momentum, id, weighting
-STATE_FIELDS = {"poisson": 1, "diffusion": 1, "pic": 6}
-RECORDS = {"poisson": 3, "diffusion": 1, "pic": 10}
 SCALAR_ROW_BYTES = 8 * 200
 WARN_FRACTION = 0.8
 
@@ -55,17 +53,18 @@ def estimate(deck, dims):
     cells = math.prod(shape)
     block = [math.ceil(n / d) for n, d in zip(shape, dims)]
     block_cells = math.prod(n + 2 * ghost for n in block)
-    arrays = GRID_ARRAYS.get(deck.family, max(GRID_ARRAYS.values()))
+    footprint = deck.spec.footprint
+    arrays = footprint.grid_arrays
     if deck.data.get("solver", {}).get("preconditioner") == "multigrid":
         arrays += MULTIGRID_ARRAYS
-    ppc = sum(s["particles_per_cell"] for s in deck.data.get("species", []))
+    ppc = footprint.particles_per_cell(deck) if footprint.particles_per_cell else 0
     rank = BASE_BYTES + 8 * arrays * block_cells + PARTICLE_BYTES * ppc * math.prod(block)
     nranks = math.prod(dims)
     total = BASE_BYTES * nranks + 8 * arrays * math.ceil(block_cells / math.prod(block) * cells) \
         + PARTICLE_BYTES * ppc * cells
-    checkpoint = 8 * STATE_FIELDS.get(deck.family, 1) * cells + PARTICLE_FILE_BYTES["checkpoint"] * ppc * cells
-    dump = 8 * RECORDS.get(deck.family, 1) * cells
-    if deck.data.get("pic", {}).get("dump_particles"):
+    checkpoint = 8 * footprint.state_fields * cells + PARTICLE_FILE_BYTES["checkpoint"] * ppc * cells
+    dump = 8 * footprint.records * cells
+    if footprint.dumps_particles and footprint.dumps_particles(deck):
         dump += PARTICLE_FILE_BYTES["dump"] * ppc * cells
     dumps = outputs(run, out, "fields")
     checkpoints = out["checkpoint_keep"] + 1

@@ -27,6 +27,20 @@ class Units:
 
 
 @dataclass(frozen=True)
+class Footprint:
+    """A family's sizes for the memory and disk estimate (`hpcsim.estimate`), as measured slopes of the peak
+    resident set: float64 grid arrays per cell in memory (state, solver work vectors, output copies), state
+    fields per cell in a checkpoint, mesh records per cell in a field dump; for particle families the
+    macro-particles per cell (`deck -> int`) and whether dumps carry them (`deck -> bool`)."""
+
+    grid_arrays: int = 16
+    state_fields: int = 1
+    records: int = 1
+    particles_per_cell: Callable = None
+    dumps_particles: Callable = None
+
+
+@dataclass(frozen=True)
 class Family:
     """A solver family's description.
 
@@ -41,6 +55,7 @@ class Family:
     units           `deck -> Units` for the output files
     adaptive_dt     `deck -> bool`: whether the model chooses its own step (run.t_end need not be a whole
                     number of run.dt, run.steps becomes a cap)
+    footprint       `Footprint`: what the memory and disk estimate counts per cell and per particle
     """
 
     name: str
@@ -52,6 +67,7 @@ class Family:
     warnings: Callable = None
     units: Callable = None
     adaptive_dt: Callable = None
+    footprint: Footprint = Footprint()
 
     def adaptive(self, deck):
         return bool(self.adaptive_dt(deck)) if self.adaptive_dt is not None else False

@@ -17,7 +17,7 @@ def test_estimate_counts_blocks_particles_and_output():
     deck = resolve(PIC)
     one, four = est.estimate(deck, (1, 1)), est.estimate(deck, (2, 2))
     cells, ghost, particles = 64 * 32, deck.spec.ghost, 10 * 64 * 32
-    grid = 8 * est.GRID_ARRAYS["pic"]
+    grid = 8 * deck.spec.footprint.grid_arrays
     assert one.rank_bytes == est.BASE_BYTES + grid * (64 + 2 * ghost) * (32 + 2 * ghost) \
         + est.PARTICLE_BYTES * particles
     assert four.rank_bytes == est.BASE_BYTES + grid * (32 + 2 * ghost) * (16 + 2 * ghost) \

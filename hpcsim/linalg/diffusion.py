@@ -21,7 +21,7 @@ import numpy as np
 from ..deck.schema import Key, Section
 from ..errors import InputError, NumericalError
 from ..mesh import Mesh
-from ..models import Family
+from ..models import Family, Footprint
 from ..runtime import Model, Stop
 from ..runtime.controller import StepController
 from .config import SOLVER, make_solver
@@ -178,4 +178,5 @@ class DiffusionModel(Model):
 
 
 FAMILY = Family("diffusion", tuple(SECTIONS), DiffusionModel, ghost=1, time_dependent=True, check=check,
-                adaptive_dt=lambda deck: deck["diffusion"]["adaptive_tol"] > 0)
+                adaptive_dt=lambda deck: deck["diffusion"]["adaptive_tol"] > 0,
+                footprint=Footprint(grid_arrays=11, state_fields=1, records=1))

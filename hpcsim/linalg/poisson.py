@@ -15,7 +15,7 @@ from ..deck.schema import Key, Section
 from ..errors import InputError, NumericalError
 from ..io import Record
 from ..mesh import Mesh
-from ..models import Family
+from ..models import Family, Footprint
 from ..runtime import Model
 from .config import SOLVER, make_solver
 from .manufactured import Eigenmode
@@ -102,4 +102,5 @@ class PoissonModel(Model):
         return recs
 
 
-FAMILY = Family("poisson", tuple(SECTIONS), PoissonModel, ghost=1, time_dependent=False, check=check)
+FAMILY = Family("poisson", tuple(SECTIONS), PoissonModel, ghost=1, time_dependent=False, check=check,
+                footprint=Footprint(grid_arrays=28, state_fields=1, records=3))

@@ -16,7 +16,7 @@ from ..errors import NumericalError
 from ..field_state import Unit
 from ..io import Record
 from ..mesh import Mesh
-from ..models import Family, Units
+from ..models import Family, Footprint, Units
 from ..parallel import inside_block
 from ..runtime import Model
 from .deck import (GHOST, SECTIONS, background_field, check, plasma_parameters, resolution_warnings,
@@ -192,6 +192,9 @@ def output_units(deck):
                  "m_e c omega_pe / e, density in n_0 (SI scales from pic.reference_density)")
 
 
+FOOTPRINT = Footprint(grid_arrays=16, state_fields=6, records=10,       # E, B, J, rho; E, B checkpointed
+                      particles_per_cell=lambda deck: sum(s["particles_per_cell"] for s in deck["species"]),
+                      dumps_particles=lambda deck: deck["pic"]["dump_particles"])
 FAMILY = Family("pic", tuple(SECTIONS), PICModel, ghost=GHOST, time_dependent=True, check=check,
-                warnings=resolution_warnings, units=output_units)
+                warnings=resolution_warnings, units=output_units, footprint=FOOTPRINT)
 
