@@ -1,37 +1,55 @@
-"""CPU (numba, threaded) kernels of the geometric multigrid: prolongation, restriction, polynomial smoother.
+"""CPU (numba, threaded) kernels of the geometric multigrid: prolongation, restriction, assembled-stencil
+operator, polynomial smoother, red-black Gauss-Seidel.
 
 Loops over owned cells of 3-D ghosted blocks call the per-element bodies of `multigrid_elements`.
-`gf`, `gc` are the ghost widths of the fine and coarse blocks, `c` flags the coarsened axes.
+`gf`, `gc` are the ghost widths of the fine and coarse blocks; `index`, `weight`, `span` the per-axis transfer
+tables (see `multigrid_elements`).
 """
+import numpy as np
 from numba import njit, prange
 
 from . import multigrid_elements as el
 from . import stencil
+from .linalg_cpu import sum_planes
 from .twice import compile_for
 
 _opts = dict(parallel=True, fastmath=False, cache=True)
-_cell = compile_for(njit(inline="always"), stencil.laplacian_at, stencil.shifted_laplacian_at, el._axis, el._fine_range, el._weight, el.prolong_add_at,
-                    el.restrict_at, el.chebyshev_at, el.gauss_seidel_at)
+_cell = compile_for(njit(inline="always"), stencil.laplacian_at, stencil.shifted_laplacian_at, el.transfer_weight,
+                    el.prolong_add_at, el.restrict_at, el.stencil_apply_at, el.chebyshev_at, el.gauss_seidel_at)
 prolong_add_cell, restrict_cell, chebyshev_cell = _cell.prolong_add_at, _cell.restrict_at, _cell.chebyshev_at
-gauss_seidel_cell = _cell.gauss_seidel_at
+gauss_seidel_cell, stencil_apply_cell = _cell.gauss_seidel_at, _cell.stencil_apply_at
 
 
 @njit(**_opts)
-def prolong_add(ec, ef, gf, nf, gc, c):
+def prolong_add(ec, ef, gf, nf, gc, index, weight):
     """ef += P ec on the fine owned cells."""
     for i in prange(gf[0], gf[0] + nf[0]):
         for j in range(gf[1], gf[1] + nf[1]):
             for k in range(gf[2], gf[2] + nf[2]):
-                prolong_add_cell(ec, ef, i, j, k, gf[0], gf[1], gf[2], gc[0], gc[1], gc[2], c[0], c[1], c[2])
+                prolong_add_cell(ec, ef, i, j, k, gf[0], gf[1], gf[2], gc[0], gc[1], gc[2], index, weight)
 
 
 @njit(**_opts)
-def restrict(rf, rc, gf, gc, nc, c):
-    """rc = R rf on the coarse owned cells."""
+def restrict(rf, rc, gf, gc, nc, index, weight, span, scale):
+    """rc = scale P^T rf on the coarse owned cells."""
     for i in prange(gc[0], gc[0] + nc[0]):
         for j in range(gc[1], gc[1] + nc[1]):
             for k in range(gc[2], gc[2] + nc[2]):
-                restrict_cell(rf, rc, i, j, k, gf[0], gf[1], gf[2], gc[0], gc[1], gc[2], c[0], c[1], c[2])
+                restrict_cell(rf, rc, i, j, k, gf[0], gf[1], gf[2], gc[0], gc[1], gc[2], index, weight, span,
+                              scale)
+
+
+@njit(**_opts)
+def stencil_apply_dot(u, coef, out, g, n, r):
+    """out = A u for the assembled stencil `coef` of radius r on the owned cells; returns the local u.out."""
+    partial = np.zeros(n[0])
+    for i in prange(g[0], g[0] + n[0]):
+        s = 0.0
+        for j in range(g[1], g[1] + n[1]):
+            for k in range(g[2], g[2] + n[2]):
+                s += stencil_apply_cell(u, coef, out, i, j, k, g[0], g[1], g[2], r[0], r[1], r[2])
+        partial[i - g[0]] = s
+    return sum_planes(partial)
 
 
 @njit(**_opts)

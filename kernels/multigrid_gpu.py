@@ -4,27 +4,37 @@ from numba import cuda
 
 from . import multigrid_elements as el
 from . import stencil
-from .gpu_grid import launch, owned_cell
+from .gpu_grid import block_sum, launch, owned_cell
+from .linalg_gpu import _reduce
 from .twice import compile_for
 
-_cell = compile_for(cuda.jit(device=True), stencil.laplacian_at, stencil.shifted_laplacian_at, el._axis, el._fine_range, el._weight, el.prolong_add_at,
-                    el.restrict_at, el.chebyshev_at, el.gauss_seidel_at)
+_cell = compile_for(cuda.jit(device=True), stencil.laplacian_at, stencil.shifted_laplacian_at, el.transfer_weight,
+                    el.prolong_add_at, el.restrict_at, el.stencil_apply_at, el.chebyshev_at, el.gauss_seidel_at)
 prolong_add_cell, restrict_cell, chebyshev_cell = _cell.prolong_add_at, _cell.restrict_at, _cell.chebyshev_at
-gauss_seidel_cell = _cell.gauss_seidel_at
+gauss_seidel_cell, stencil_apply_cell = _cell.gauss_seidel_at, _cell.stencil_apply_at
 
 
 @cuda.jit
-def _prolong_add(ec, ef, gf, nf, gc, c):
+def _prolong_add(ec, ef, gf, nf, gc, index, weight):
     i, j, k, inside = owned_cell(gf, nf)
     if inside:
-        prolong_add_cell(ec, ef, i, j, k, gf[0], gf[1], gf[2], gc[0], gc[1], gc[2], c[0], c[1], c[2])
+        prolong_add_cell(ec, ef, i, j, k, gf[0], gf[1], gf[2], gc[0], gc[1], gc[2], index, weight)
 
 
 @cuda.jit
-def _restrict(rf, rc, gf, gc, nc, c):
+def _restrict(rf, rc, gf, gc, nc, index, weight, span, scale):
     i, j, k, inside = owned_cell(gc, nc)
     if inside:
-        restrict_cell(rf, rc, i, j, k, gf[0], gf[1], gf[2], gc[0], gc[1], gc[2], c[0], c[1], c[2])
+        restrict_cell(rf, rc, i, j, k, gf[0], gf[1], gf[2], gc[0], gc[1], gc[2], index, weight, span, scale)
+
+
+@cuda.jit
+def _stencil_apply_dot(u, coef, out, g, n, r, partial):
+    i, j, k, inside = owned_cell(g, n)
+    v = 0.0
+    if inside:
+        v = stencil_apply_cell(u, coef, out, i, j, k, g[0], g[1], g[2], r[0], r[1], r[2])
+    block_sum(v, partial)
 
 
 @cuda.jit
@@ -45,12 +55,16 @@ def gauss_seidel(b, x, inv_diag, colour, parity, g, n, o, w, alpha, beta):
     _gauss_seidel[launch(n)](b, x, inv_diag, colour, parity, g, n, o, w, alpha, beta)
 
 
-def prolong_add(ec, ef, gf, nf, gc, c):
-    _prolong_add[launch(nf)](ec, ef, gf, nf, gc, c)
+def prolong_add(ec, ef, gf, nf, gc, index, weight):
+    _prolong_add[launch(nf)](ec, ef, gf, nf, gc, index, weight)
 
 
-def restrict(rf, rc, gf, gc, nc, c):
-    _restrict[launch(nc)](rf, rc, gf, gc, nc, c)
+def restrict(rf, rc, gf, gc, nc, index, weight, span, scale):
+    _restrict[launch(nc)](rf, rc, gf, gc, nc, index, weight, span, scale)
+
+
+def stencil_apply_dot(u, coef, out, g, n, r):
+    return _reduce(_stencil_apply_dot, u, n, u, coef, out, g, n, r)
 
 
 def chebyshev(x, d, r, inv_diag, c1, c2, g, n):
