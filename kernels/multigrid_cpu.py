@@ -14,7 +14,7 @@ from .linalg_cpu import sum_planes
 from .twice import compile_for
 
 _opts = dict(parallel=True, fastmath=False, cache=True)
-_cell = compile_for(njit(inline="always"), stencil.laplacian_at, stencil.shifted_laplacian_at, el.transfer_weight,
+_cell = compile_for(njit(inline="always"), stencil.laplacian_at, stencil.shifted_laplacian_at,
                     el.prolong_add_at, el.restrict_at, el.stencil_apply_at, el.chebyshev_at, el.gauss_seidel_at)
 prolong_add_cell, restrict_cell, chebyshev_cell = _cell.prolong_add_at, _cell.restrict_at, _cell.chebyshev_at
 gauss_seidel_cell, stencil_apply_cell = _cell.gauss_seidel_at, _cell.stencil_apply_at
@@ -30,12 +30,12 @@ def prolong_add(ec, ef, gf, nf, gc, index, weight):
 
 
 @njit(**_opts)
-def restrict(rf, rc, gf, gc, nc, index, weight, span, scale):
+def restrict(rf, rc, gf, gc, nc, span, rweight, scale):
     """rc = scale P^T rf on the coarse owned cells."""
     for i in prange(gc[0], gc[0] + nc[0]):
         for j in range(gc[1], gc[1] + nc[1]):
             for k in range(gc[2], gc[2] + nc[2]):
-                restrict_cell(rf, rc, i, j, k, gf[0], gf[1], gf[2], gc[0], gc[1], gc[2], index, weight, span,
+                restrict_cell(rf, rc, i, j, k, gf[0], gf[1], gf[2], gc[0], gc[1], gc[2], span, rweight,
                               scale)
 
 

@@ -4,29 +4,20 @@ Transfers between a fine and a coarse cell-centred grid on the same domain, nest
 N_c = ceil(N / 2) coarse cells per coarsened axis). Prolongation P is tensor-product linear interpolation
 between coarse cell centres: along axis a, a fine cell at x takes weight w from the coarse cell `lo` whose
 centre is at or below x and 1 - w from `hi` = lo + 1 (lo = hi, w = 1 along an axis that is not coarsened).
-Restriction is R = c P^T: coarse cell I sums w_a(i, I) over the fine cells i of its support, with
-w_a(i, I) = [lo_a(i) = I] w_a(i) + [hi_a(i) = I] (1 - w_a(i)). For the nested case (N = 2 N_c) the weights are
-3/4 and 1/4 and R is the (1, 3, 3, 1) / 8 stencil per axis.
+Restriction is R = c P^T: coarse cell I sums w_a(i, I) over the fine cells i of its support (at most 4 per
+axis), with w_a(i, I) = [lo_a(i) = I] w_a(i) + [hi_a(i) = I] (1 - w_a(i)). For the nested case (N = 2 N_c) the
+weights are 3/4 and 1/4 and R is the (1, 3, 3, 1) / 8 stencil per axis.
 
 The per-axis tables are built on the host (`hpcsim.linalg.transfer`), indexed relative to the first owned cell
 with a margin of M = 2 fine cells: `index[a, 0 | 1, i - g_f + M]` is (lo, hi) relative to the first owned coarse
-cell, `weight[a, i - g_f + M]` is w, and `span[a, 0 | 1, I - g_c]` is (first fine cell relative to the first
-owned one, count) of the support of coarse cell I. With the ghosts filled by the homogeneous boundary condition
-(reflection through the face, the same for both grids), R is exactly c P^T, so the V-cycle stays symmetric.
+cell and `weight[a, i - g_f + M]` is w; `span[a, 0 | 1, I - g_c]` is (first fine cell relative to the first
+owned one, count) of the support of coarse cell I and `rweight[a, I - g_c, m]` the weight w_a of its m-th fine
+cell. With the ghosts filled by the homogeneous boundary condition (reflection through the face, the same for
+both grids), R is exactly c P^T, so the V-cycle stays symmetric.
 """
 from .stencil import shifted_laplacian_at
 
 MARGIN = 2
-
-
-def transfer_weight(index, weight, axis, t, rel):
-    """w_axis(i, I) for the fine table entry t and the coarse cell I (relative index rel)."""
-    w = 0.0
-    if index[axis, 0, t] == rel:
-        w += weight[axis, t]
-    if index[axis, 1, t] == rel:
-        w += 1.0 - weight[axis, t]
-    return w
 
 
 def prolong_add_at(ec, ef, i, j, k, gf0, gf1, gf2, gc0, gc1, gc2, index, weight):
@@ -44,19 +35,27 @@ def prolong_add_at(ec, ef, i, j, k, gf0, gf1, gf2, gc0, gc1, gc2, index, weight)
     return 0.0
 
 
-def restrict_at(rf, rc, I, J, K, gf0, gf1, gf2, gc0, gc1, gc2, index, weight, span, scale):
-    """rc[I, J, K] = (c P^T rf) at the coarse cell (fine ghosts of rf filled as far as the support reaches)."""
+def restrict_at(rf, rc, I, J, K, gf0, gf1, gf2, gc0, gc1, gc2, span, rweight, scale):
+    """rc[I, J, K] = (c P^T rf) at the coarse cell (fine ghosts of rf filled as far as the support reaches).
+    The contiguous axis is summed with its (at most 4) weights held in registers."""
     ri, rj, rk = I - gc0, J - gc1, K - gc2
+    i0, j0, k0 = span[0, 0, ri] + gf0, span[1, 0, rj] + gf1, span[2, 0, rk] + gf2
+    nk = span[2, 1, rk]
+    w0, w1, w2, w3 = rweight[2, rk, 0], rweight[2, rk, 1], rweight[2, rk, 2], rweight[2, rk, 3]
     s = 0.0
     for a in range(span[0, 1, ri]):
-        fi = span[0, 0, ri] + a
-        wa = transfer_weight(index, weight, 0, fi + MARGIN, ri)
+        sa = 0.0
         for b in range(span[1, 1, rj]):
-            fj = span[1, 0, rj] + b
-            wab = wa * transfer_weight(index, weight, 1, fj + MARGIN, rj)
-            for m in range(span[2, 1, rk]):
-                fk = span[2, 0, rk] + m
-                s += wab * transfer_weight(index, weight, 2, fk + MARGIN, rk) * rf[fi + gf0, fj + gf1, fk + gf2]
+            i, j = i0 + a, j0 + b
+            sb = w0 * rf[i, j, k0]
+            if nk > 1:
+                sb += w1 * rf[i, j, k0 + 1]
+                if nk > 2:
+                    sb += w2 * rf[i, j, k0 + 2]
+                    if nk > 3:
+                        sb += w3 * rf[i, j, k0 + 3]
+            sa += rweight[1, rj, b] * sb
+        s += rweight[0, ri, a] * sa
     rc[I, J, K] = scale * s
     return 0.0
 

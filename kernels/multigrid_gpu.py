@@ -8,7 +8,7 @@ from .gpu_grid import block_sum, launch, owned_cell
 from .linalg_gpu import _reduce
 from .twice import compile_for
 
-_cell = compile_for(cuda.jit(device=True), stencil.laplacian_at, stencil.shifted_laplacian_at, el.transfer_weight,
+_cell = compile_for(cuda.jit(device=True), stencil.laplacian_at, stencil.shifted_laplacian_at,
                     el.prolong_add_at, el.restrict_at, el.stencil_apply_at, el.chebyshev_at, el.gauss_seidel_at)
 prolong_add_cell, restrict_cell, chebyshev_cell = _cell.prolong_add_at, _cell.restrict_at, _cell.chebyshev_at
 gauss_seidel_cell, stencil_apply_cell = _cell.gauss_seidel_at, _cell.stencil_apply_at
@@ -22,10 +22,10 @@ def _prolong_add(ec, ef, gf, nf, gc, index, weight):
 
 
 @cuda.jit
-def _restrict(rf, rc, gf, gc, nc, index, weight, span, scale):
+def _restrict(rf, rc, gf, gc, nc, span, rweight, scale):
     i, j, k, inside = owned_cell(gc, nc)
     if inside:
-        restrict_cell(rf, rc, i, j, k, gf[0], gf[1], gf[2], gc[0], gc[1], gc[2], index, weight, span, scale)
+        restrict_cell(rf, rc, i, j, k, gf[0], gf[1], gf[2], gc[0], gc[1], gc[2], span, rweight, scale)
 
 
 @cuda.jit
@@ -59,8 +59,8 @@ def prolong_add(ec, ef, gf, nf, gc, index, weight):
     _prolong_add[launch(nf)](ec, ef, gf, nf, gc, index, weight)
 
 
-def restrict(rf, rc, gf, gc, nc, index, weight, span, scale):
-    _restrict[launch(nc)](rf, rc, gf, gc, nc, index, weight, span, scale)
+def restrict(rf, rc, gf, gc, nc, span, rweight, scale):
+    _restrict[launch(nc)](rf, rc, gf, gc, nc, span, rweight, scale)
 
 
 def stencil_apply_dot(u, coef, out, g, n, r):

@@ -22,6 +22,7 @@ import numpy as np
 from ..mesh import Mesh
 
 MARGIN = 2          # fine cells past each block edge that the tables cover (the largest reach)
+SUPPORT = 4         # fine cells in the support of a coarse cell along an axis, at most: |x_i - X_I| < H <= 2h
 
 
 def coarse_cells(n):
@@ -35,8 +36,8 @@ def first_coarse_cell(n, nc, offset):
 
 
 def _axis_tables(n, nc, fine_offset, fine_size, coarse_offset, coarse_size, coarsened):
-    """(lo, hi, w) per fine cell t = -MARGIN .. n_f + MARGIN - 1 relative to the block, and (first, count) of
-    the support per owned coarse cell, all relative to the first owned fine and coarse cells."""
+    """(lo, hi, w) per fine cell t = -MARGIN .. n_f + MARGIN - 1 relative to the block, and (first, count,
+    weights) of the support per owned coarse cell, all relative to the first owned fine and coarse cells."""
     t = np.arange(-MARGIN - 1, fine_size + MARGIN + 1)      # one more cell each side, to check the reach
     if not coarsened:
         lo, w = t.copy(), np.ones(t.size)
@@ -49,12 +50,15 @@ def _axis_tables(n, nc, fine_offset, fine_size, coarse_offset, coarse_size, coar
         lo = lo_global - coarse_offset
         hi = np.where(rem == 0, lo, lo + 1)
     first, count = np.zeros(coarse_size, dtype=np.int64), np.zeros(coarse_size, dtype=np.int64)
+    rweight = np.zeros((coarse_size, SUPPORT))
     for rel in range(coarse_size):
-        support = t[((lo == rel) & (w > 0.0)) | ((hi == rel) & (w < 1.0))]
-        first[rel], count[rel] = support[0], support.size
-        if support[0] == t[0] or support[-1] == t[-1]:
+        weights = np.where(lo == rel, w, 0.0) + np.where(hi == rel, 1.0 - w, 0.0)
+        support = np.nonzero(weights)[0]
+        if support[0] == 0 or support[-1] == t.size - 1 or support.size > SUPPORT:
             raise AssertionError("a coarse cell's support reaches past the transfer tables")
-    return lo[1:-1], hi[1:-1], w[1:-1], first, count
+        first[rel], count[rel] = t[support[0]], support.size
+        rweight[rel, : support.size] = weights[support[0]: support[0] + support.size]
+    return lo[1:-1], hi[1:-1], w[1:-1], first, count, rweight
 
 
 class Transfer:
@@ -78,17 +82,19 @@ class Transfer:
         length = max(fine.local_shape) + 2 * MARGIN
         index, weight = np.zeros((3, 2, length), dtype=np.int64), np.ones((3, length))
         span = np.zeros((3, 2, max(max(size), 1)), dtype=np.int64)
+        rweight = np.zeros((3, max(max(size), 1), SUPPORT))
         reach = 0
         for a in range(3):
             if size[a] < 1:
                 continue
             n, nc = (fine.global_shape[a], glob[a]) if a < fine.ndim else (1, 1)
-            lo, hi, w, first, count = _axis_tables(n, nc, fine.local_offset[a], fine.local_shape[a], offset[a],
+            lo, hi, w, first, count, rweight[a, : size[a]] = _axis_tables(n, nc, fine.local_offset[a], fine.local_shape[a], offset[a],
                                                    size[a], a in axes)
             index[a, 0, : lo.size], index[a, 1, : hi.size], weight[a, : w.size] = lo, hi, w
             span[a, 0, : size[a]], span[a, 1, : size[a]] = first, count
             reach = max(reach, -int(first.min()), int((first + count).max()) - fine.local_shape[a])
-        self.index, self.weight, self.span = xp.asarray(index), xp.asarray(weight), xp.asarray(span)
+        self.index, self.weight = xp.asarray(index), xp.asarray(weight)
+        self.span, self.rweight = xp.asarray(span), xp.asarray(rweight)
         self.reach = reach
         if min(size) < 1:
             self.coarse = None      # an empty coarse block: the hierarchy agglomerates instead
@@ -113,8 +119,8 @@ class Transfer:
             wide[mesh.interior] = rf[self.fine.interior]
             rf = wide
         mesh.fill_ghosts(rf, even=even)
-        self.kernels.restrict(rf, rc, mesh.ghosts, self.coarse.ghosts, self.coarse.local_shape, self.index,
-                              self.weight, self.span, self.scale)
+        self.kernels.restrict(rf, rc, mesh.ghosts, self.coarse.ghosts, self.coarse.local_shape, self.span,
+                              self.rweight, self.scale)
 
     def prolong_add(self, ec, ef):
         """ef += P ec on the owned fine cells; fills ec's ghosts."""
