@@ -40,14 +40,14 @@ def restrict(rf, rc, gf, gc, nc, span, rweight, scale):
 
 
 @njit(**_opts)
-def stencil_apply_dot(u, coef, out, g, n, r):
-    """out = A u for the assembled stencil `coef` of radius r on the owned cells; returns the local u.out."""
+def stencil_apply_dot(u, coef, offsets, out, g, n):
+    """out = A u for the assembled stencil (`coef`, `offsets`) on the owned cells; returns the local u.out."""
     partial = np.zeros(n[0])
     for i in prange(g[0], g[0] + n[0]):
         s = 0.0
         for j in range(g[1], g[1] + n[1]):
             for k in range(g[2], g[2] + n[2]):
-                s += stencil_apply_cell(u, coef, out, i, j, k, g[0], g[1], g[2], r[0], r[1], r[2])
+                s += stencil_apply_cell(u, coef, offsets, out, i, j, k, g[0], g[1], g[2])
         partial[i - g[0]] = s
     return sum_planes(partial)
 

@@ -60,18 +60,13 @@ def restrict_at(rf, rc, I, J, K, gf0, gf1, gf2, gc0, gc1, gc2, span, rweight, sc
     return 0.0
 
 
-def stencil_apply_at(u, coef, out, i, j, k, g0, g1, g2, r0, r1, r2):
-    """out[i, j, k] = sum_s coef[cell, s] u[cell + offset_s] for an assembled stencil of radius (r0, r1, r2)
-    (coef's last axis runs over the offsets in C order, so a cell's coefficients are contiguous; ghosts of u
-    filled); returns u * out there."""
+def stencil_apply_at(u, coef, offsets, out, i, j, k, g0, g1, g2):
+    """out[i, j, k] = sum_s coef[cell, s] u[cell + offsets[s]] for an assembled stencil (a cell's coefficients
+    are contiguous; ghosts of u filled); returns u * out there."""
     ci, cj, ck = i - g0, j - g1, k - g2
     s = 0.0
-    m = 0
-    for a in range(-r0, r0 + 1):
-        for b in range(-r1, r1 + 1):
-            for c in range(-r2, r2 + 1):
-                s += coef[ci, cj, ck, m] * u[i + a, j + b, k + c]
-                m += 1
+    for m in range(offsets.shape[0]):
+        s += coef[ci, cj, ck, m] * u[i + offsets[m, 0], j + offsets[m, 1], k + offsets[m, 2]]
     out[i, j, k] = s
     return u[i, j, k] * s
 

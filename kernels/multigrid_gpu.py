@@ -29,11 +29,11 @@ def _restrict(rf, rc, gf, gc, nc, span, rweight, scale):
 
 
 @cuda.jit
-def _stencil_apply_dot(u, coef, out, g, n, r, partial):
+def _stencil_apply_dot(u, coef, offsets, out, g, n, partial):
     i, j, k, inside = owned_cell(g, n)
     v = 0.0
     if inside:
-        v = stencil_apply_cell(u, coef, out, i, j, k, g[0], g[1], g[2], r[0], r[1], r[2])
+        v = stencil_apply_cell(u, coef, offsets, out, i, j, k, g[0], g[1], g[2])
     block_sum(v, partial)
 
 
@@ -63,8 +63,8 @@ def restrict(rf, rc, gf, gc, nc, span, rweight, scale):
     _restrict[launch(nc)](rf, rc, gf, gc, nc, span, rweight, scale)
 
 
-def stencil_apply_dot(u, coef, out, g, n, r):
-    return _reduce(_stencil_apply_dot, u, n, u, coef, out, g, n, r)
+def stencil_apply_dot(u, coef, offsets, out, g, n):
+    return _reduce(_stencil_apply_dot, u, n, u, coef, offsets, out, g, n)
 
 
 def chebyshev(x, d, r, inv_diag, c1, c2, g, n):

@@ -11,7 +11,8 @@
 Stencil radius. A column of P is supported on |x - X_J| < H and A couples fine cells r_f h apart, so A_c couples
 coarse cells with |I - J| H < 2 H + r_f h: radius r_c = 1 + ceil(r_f N_c / N) along a coarsened axis (2 for
 the 7-point Laplacian on any grid and for radius-2 operators on nested axes; 3 for radius-2 operators on
-non-nested axes), r_f along the others. The stencil is found by probing the matrix-free product c P^T A P with
+non-nested axes), r_f along the others; offsets whose coefficient vanishes everywhere (the corners of the
+Laplacian's product) are dropped. The stencil is found by probing the matrix-free product c P^T A P with
 the coloured indicator vectors of `Operator` (2 max(r_c) + 1 colours per axis): one prolongation, one fine
 application and one restriction per colour, so it works unchanged on any rank layout, boundary condition and
 backend.
@@ -38,30 +39,27 @@ def galerkin_radii(op, mesh, axes):
 
 
 class StencilOperator(Operator):
-    """A u = sum_s C_s(x) u(x + o_s) over the offsets o_s in [-r_a, r_a] per axis (C order), with the
-    coefficients `coef[..., s]` stored per owned cell (cell-major); the mesh needs max(r) ghost layers."""
+    """A u = sum_s C_s(x) u(x + o_s) over the offsets o_s (rows of `offsets`, an (S, 3) integer array), with the
+    coefficients `coef[..., s]` stored per owned cell (cell-major); the mesh needs max |o_s| ghost layers."""
 
-    def __init__(self, mesh, coef, r, singular, backend):
+    def __init__(self, mesh, coef, offsets, singular, backend):
         super().__init__(mesh, backend)
         self.mg = backend.kernels("multigrid")
-        self.r = tuple(r)
-        self.radius = max(r)
-        self.coef = self.xp.asarray(coef)
+        self.offsets = np.asarray(offsets, dtype=np.int64)
+        self.r = tuple(int(q) for q in np.abs(self.offsets).max(axis=0))
+        self.radius = max(self.r)
+        self.coef, self.stencil = self.xp.asarray(coef), self.xp.asarray(self.offsets)
         self.singular = singular
-        self.centre = (self.coef.shape[-1] - 1) // 2
+        self.centre = int(np.nonzero(~self.offsets.any(axis=1))[0][0])
 
     def apply_dot(self, u, out, reduce=True):
         self.mesh.fill_ghosts(u)
-        local = self.mg.stencil_apply_dot(u, self.coef, out, self.g, self.n, self.r)
+        local = self.mg.stencil_apply_dot(u, self.coef, self.stencil, out, self.g, self.n)
         return self.mesh.comm.allreduce(local) if reduce else local
 
     def probe(self):
         coef = np.asarray(self.backend.to_host(self.coef))
         return coef[..., self.centre], np.abs(coef).sum(axis=-1)
-
-    def offsets(self):
-        """The stencil offsets, in the order of `coef`'s leading axis."""
-        return list(itertools.product(*(range(-q, q + 1) for q in self.r)))
 
     def to_csr(self):
         """The assembled global matrix (one rank): one diagonal band per offset, wrapped on periodic axes;
@@ -72,7 +70,7 @@ class StencilOperator(Operator):
         shape, coef = mesh.local_shape, np.asarray(self.backend.to_host(self.coef))
         index = np.indices(shape)
         rows, cols, vals = [], [], []
-        for s, offset in enumerate(self.offsets()):
+        for s, offset in enumerate(self.offsets):
             target = [index[a] + offset[a] for a in range(3)]
             keep = np.ones(shape, dtype=bool)
             for a in range(mesh.ndim):
@@ -126,7 +124,10 @@ def galerkin(fine_op, transfer):
         flat, valid = np.broadcast_to(flat, mesh.local_shape), np.broadcast_to(valid, mesh.local_shape)
         cells = np.nonzero(valid)
         coef[cells + (flat[cells],)] = column[cells]
-    return StencilOperator(mesh, coef, r, fine_op.singular, fine_op.backend)
+    offsets = np.array(list(itertools.product(*(range(-q, q + 1) for q in r))))
+    used = mesh.comm.allreduce(np.any(coef != 0.0, axis=(0, 1, 2)).astype(np.int64), "max") > 0
+    used |= ~offsets.any(axis=1)                      # the centre, always
+    return StencilOperator(mesh, coef[..., used], offsets[used], fine_op.singular, fine_op.backend)
 
 
 def rediscretise(fine_op, transfer):
@@ -160,7 +161,7 @@ def cell_fields(op):
 def on_mesh(op, mesh, fields):
     """`op` on another layout `mesh` of the same global grid, given its gathered `cell_fields`."""
     if isinstance(op, StencilOperator):
-        return StencilOperator(mesh, fields[0], op.r, op.singular, op.backend)
+        return StencilOperator(mesh, fields[0], op.offsets, op.singular, op.backend)
     if isinstance(op, VariableCoefficient):
         return VariableCoefficient(mesh, op.alpha, op.beta, fields[0], op.backend)
     return op.coarsened(mesh)
