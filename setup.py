@@ -35,6 +35,7 @@ setup(
             "mpich",
             "pytest>=7",
             "pytest-timeout",
+            "wheel",                 # builds ./postprocess as its own distribution in the tests
             "openpmd-validator",
             "openpmd-api",
             "openpmd-viewer",

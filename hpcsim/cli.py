@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import InputError, NumericalError
+from .errors import InputError, NumericalError, OutputError
 
 EXIT_INPUT, EXIT_FAILURE = 2, 1
 
@@ -22,10 +22,13 @@ def _fail(message, comm=None):
 
 
 # -- run ---------------------------------------------------------------------------------------------------
-def _validate_run(args, comm):
+def _validate_run(args, comm, ranks_on_node):
     """Everything checkable before work starts (rank 0): returns (deck, outdir, restart checkpoint path)."""
     from .deck import load
+    from .estimate import check_fits, estimate
     from .io import find_latest, verify
+    from .io.compat import check_restart
+    from .io.outdir import check_outdir
     from .mesh import parse_boundaries
     from .parallel import choose_process_grid
 
@@ -33,7 +36,7 @@ def _validate_run(args, comm):
     outdir = Path(args.output or deck["output"]["dir"])
     shape = deck["mesh"]["shape"]
     parse_boundaries(deck["mesh"]["bc"], len(shape))
-    choose_process_grid(shape, comm.size, deck["mesh"].get("process_grid"), min_cells=deck.module.GHOST)
+    dims = choose_process_grid(shape, comm.size, deck["mesh"].get("process_grid"), min_cells=deck.spec.ghost)
     restart = None
     if args.restart is not None:
         if args.restart == "latest":
@@ -49,11 +52,15 @@ def _validate_run(args, comm):
             ok, why = verify(restart)
             if not ok:
                 raise InputError(f"checkpoint {restart} does not verify: {why}", "--restart")
+        check_restart(deck, restart)
     elif (outdir / "deck.toml").exists() and not args.overwrite:
         raise InputError(f"{outdir} holds a previous run: continue it with --restart latest, or pass "
                          f"--overwrite, or choose another directory", "-o")
     elif outdir.exists() and not outdir.is_dir():
         raise InputError(f"{outdir} exists and is not a directory", "-o")
+    check_outdir(outdir, "-o" if args.output else "output.dir")
+    for warning in check_fits(estimate(deck, dims), ranks_on_node, outdir):
+        print(f"hpcsim: warning: {warning}", flush=True)
     return deck, outdir, restart
 
 
@@ -79,9 +86,10 @@ def cmd_run(args):
     comm = Comm()
     install_abort_on_exception(comm)
     validated, error = None, None
+    ranks_on_node = comm.node_local()[1]
     if comm.is_root:
         try:
-            validated = _validate_run(args, comm)
+            validated = _validate_run(args, comm, ranks_on_node)
         except InputError as exc:
             error = str(exc)
     error = comm.bcast(error)
@@ -99,9 +107,12 @@ def cmd_run(args):
     except InputError as exc:
         _fail(str(exc), comm)
         return EXIT_INPUT
+    except (NumericalError, OutputError) as exc:     # while the model was built: as while stepping
+        _fail(str(exc), comm)
+        return EXIT_FAILURE
     run.log.to_file(f"{comm.size} rank(s) x {threads} numba thread(s)")
     try:
-        run.execute()
+        status = run.execute()
     except RunStopped as exc:
         run.log.info(str(exc))
         return EXIT_STOPPED
@@ -109,28 +120,45 @@ def cmd_run(args):
         run.log.info(f"error: {exc}")
         _fail(str(exc), comm)
         return EXIT_FAILURE
+    except OutputError as exc:
+        from .io.rescue import rescue
+
+        checkpoint = (lambda root: run.checkpoint("after a failed write", root)) if deck.spec.time_dependent else None
+        message = rescue(exc, comm, checkpoint, outdir / "checkpoints")
+        run.log.to_file(f"error: {message}")
+        _fail(message, comm)
+        return EXIT_FAILURE
     finally:
         run.close()
-    return 0
+    return status
 
 
 # -- check -------------------------------------------------------------------------------------------------
 def cmd_check(args):
     from .deck import load
+    from .estimate import check_fits, estimate
     from .parallel import choose_process_grid
 
     try:
         deck = load(args.deck, args.set or [])
         shape = deck["mesh"]["shape"]
-        dims = choose_process_grid(shape, args.np, deck["mesh"].get("process_grid"), min_cells=deck.module.GHOST)
+        dims = choose_process_grid(shape, args.np, deck["mesh"].get("process_grid"), min_cells=deck.spec.ghost)
+        needs = estimate(deck, dims)
+        fits = check_fits(needs, 1, Path(deck["output"]["dir"]))    # one rank of the largest block, here
     except InputError as exc:
         _fail(str(exc))
         return EXIT_INPUT
     run = deck["run"]
-    print(f"{args.deck}: valid {deck.family} deck; mesh {shape} on {args.np} rank(s) as {list(dims)}; "
-          f"{run['steps']} step(s)" + (f" of dt = {run['dt']:g}" if "dt" in run else ""))
-    warnings = getattr(deck.module, "resolution_warnings", None)
-    for warning in (warnings(deck) if warnings else ()):
+    if deck.spec.adaptive(deck):
+        horizon = f"adaptive steps from dt = {run['dt']:g} to t = {run['t_end']:g}" if run["t_end"] else \
+            f"{run['steps']} adaptive step(s) from dt = {run['dt']:g}"
+    else:
+        horizon = f"{run['steps']} step(s)" + (f" of dt = {run['dt']:g}" if "dt" in run else "")
+    print(f"{args.deck}: valid {deck.family} deck; mesh {shape} on {args.np} rank(s) as {list(dims)}; {horizon}")
+    print("\n".join(needs.lines(args.np)))
+    for warning in fits:
+        print(f"warning: {warning}")
+    for warning in deck.spec.resolution_warnings(deck):
         print(f"warning: {warning}")
     if args.resolved:
         print(deck.text(), end="")
@@ -139,10 +167,10 @@ def cmd_check(args):
 
 def cmd_template(args):
     from .deck.core import CORE_SECTIONS
-    from .models import family_module
+    from .models import family
 
-    module = family_module(args.family)
-    sections = [*module.SECTIONS[:1], *CORE_SECTIONS, *module.SECTIONS[1:]]
+    own = family(args.family).sections
+    sections = [*own[:1], *CORE_SECTIONS, *own[1:]]
     print("\n".join(s.template() for s in sections), end="")
     return 0
 

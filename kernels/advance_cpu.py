@@ -34,6 +34,8 @@ from .deposit_cpu import accumulate_unsigned
 from .gather_cpu import fetch_unsigned
 from .twice import compile_for
 
+__all__ = ["advance"]   # the interface shared with the gpu twin
+
 CHUNK = 128            # particles per chunk; scratch rows CHUNK + PAD apart (no 4 KiB aliasing between rows)
 PAD = 8
 NO_FORCING = (0.0,) * 14

@@ -14,6 +14,8 @@ from . import pic_elements as pe
 from .deposit_gpu import atomic_accumulate
 from .twice import compile_for
 
+__all__ = ["advance"]   # the interface shared with the cpu twin
+
 THREADS = 128
 ROWS = ae.ROWS
 

@@ -6,6 +6,8 @@ from numba import njit, types
 from . import deposit_elements as el
 from .twice import compile_for
 
+__all__ = ["deposit_current", "deposit_rho"]   # the interface shared with the gpu twin
+
 
 @njit(inline="always")
 def accumulate_unsigned(grid, i, j, k, v):

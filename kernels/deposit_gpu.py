@@ -6,6 +6,8 @@ from numba import cuda
 from . import deposit_elements as el
 from .twice import compile_for
 
+__all__ = ["deposit_current", "deposit_rho"]   # the interface shared with the cpu twin
+
 THREADS = 128
 
 

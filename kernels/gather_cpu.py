@@ -5,6 +5,8 @@ from numba import njit, prange, types
 from . import gather_elements as el
 from .twice import compile_for
 
+__all__ = ["gather"]   # the interface shared with the gpu twin
+
 
 @njit(inline="always")
 def fetch_unsigned(grid, i, j, k):

@@ -6,6 +6,8 @@ from numba import cuda
 from . import gather_elements as el
 from .twice import compile_for
 
+__all__ = ["gather"]   # the interface shared with the cpu twin
+
 THREADS = 128
 gather_cell = compile_for(cuda.jit(device=True), el.fetch, el.line, el.plane, el.interpolate, el.fields_at,
                           el.gather_at).gather_at

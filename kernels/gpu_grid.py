@@ -12,6 +12,7 @@ blocks of 64).
 Reductions sum each block in shared memory (a fixed tree: reproducible) into one partial per block, indexed by
 the flat block index; `block_count` gives the number of blocks, the length of the partial array.
 """
+import numpy as np
 from numba import cuda, float64
 
 THREADS = 128               # threads per block (fewer only where the extent leaves no other choice)
@@ -67,3 +68,21 @@ def block_sum(value, partial):
         stride //= 2
     if t == 0:
         partial[cuda.blockIdx.x + cuda.gridDim.x * (cuda.blockIdx.y + cuda.gridDim.y * cuda.blockIdx.z)] = cache[0]
+
+
+def partial_array(like, size):
+    """Zeros for `size` per-block partial sums in the array module of `like` (CuPy on a GPU, numpy under the
+    CUDA simulator)."""
+    if isinstance(like, np.ndarray):
+        return np.zeros(size)
+    import cupy
+
+    return cupy.zeros(size)
+
+
+def reduce_blocks(kernel, like, n, *args):
+    """Launch a reducing kernel over the owned extent n and return the sum of its per-block partials as a
+    Python float."""
+    partial = partial_array(like, block_count(n))
+    kernel[launch(n)](*args, partial)
+    return float(partial.sum())

@@ -9,8 +9,7 @@ import numpy as np
 from numba import cuda
 
 from . import krylov_fused_elements as el
-from .gpu_grid import block_count, block_sum, launch, owned_cell
-from .linalg_gpu import _partial_array, _reduce
+from .gpu_grid import block_count, block_sum, launch, owned_cell, partial_array, reduce_blocks
 from .twice import compile_for
 
 _cell = compile_for(cuda.jit(device=True), el.cg1_step_at, el.cg1_plain_step_at, el.pipelined_step_at,
@@ -78,18 +77,18 @@ def _direction(z, r, stack, coef, slot, g, n, partial):
 
 def _reduce_rows(kernel, like, n, rows, *args):
     """Launch a kernel fusing `rows` reductions; returns their sums as a host numpy array."""
-    partial = _partial_array(like, (rows, block_count(n)))
+    partial = partial_array(like, (rows, block_count(n)))
     kernel[launch(n)](*args, partial)
     total = partial.sum(axis=1)
     return total if isinstance(like, np.ndarray) else total.get()
 
 
 def cg1_step(x, r, u, w, p, s, alpha, beta, g, n):
-    return _reduce(_cg1_step, x, n, x, r, u, w, p, s, alpha, beta, g, n)
+    return reduce_blocks(_cg1_step, x, n, x, r, u, w, p, s, alpha, beta, g, n)
 
 
 def cg1_plain_step(x, r, w, p, s, alpha, beta, g, n):
-    return _reduce(_cg1_plain_step, x, n, x, r, w, p, s, alpha, beta, g, n)
+    return reduce_blocks(_cg1_plain_step, x, n, x, r, w, p, s, alpha, beta, g, n)
 
 
 def pipelined_step(x, r, u, w, mv, nv, p, s, q, z, alpha, beta, g, n):
@@ -105,4 +104,4 @@ def stack_dots(a, stack, g, n):
 
 
 def direction(z, r, stack, coef, slot, g, n):
-    return _reduce(_direction, z, n, z, r, stack, coef, slot, g, n)
+    return reduce_blocks(_direction, z, n, z, r, stack, coef, slot, g, n)

@@ -1,80 +1,9 @@
-"""openPMD output (validator, openpmd-api read-back of global arrays from 1 and 2 ranks), XDMF sidecars,
-the scalar time series, checkpoint housekeeping, and the postprocess package."""
-import subprocess
-import sys
-import xml.etree.ElementTree as ET
+"""The scalar time series, checkpoint housekeeping, and the postprocess package's independence from hpcsim
+(openPMD field output and its read-back through postprocess: test_io_openpmd.py)."""
 from pathlib import Path
 
 import h5py
 import numpy as np
-import pytest
-
-from conftest import BIN, run_mpi
-
-SCRIPTS = Path(__file__).parent / "mpi_scripts"
-
-
-def expected(shape):
-    idx = np.indices(shape, dtype=float)
-    i, j, k = (list(idx) + [np.zeros(shape)] * 3)[:3]
-    return 1.0 + i + 1000.0 * j + 1e6 * k
-
-
-@pytest.fixture(scope="module", params=[1, 2])
-def written(request, tmp_path_factory):
-    out = tmp_path_factory.mktemp(f"io{request.param}")
-    if request.param == 1:
-        subprocess.run([sys.executable, SCRIPTS / "io_write.py", out], check=True, capture_output=True)
-    else:
-        run_mpi(2, [SCRIPTS / "io_write.py", out])
-    return out
-
-
-@pytest.mark.parametrize("dim,shape", [("1d", (13,)), ("2d", (9, 7)), ("3d", (6, 5, 7))])
-def test_openpmd_validator_passes(written, dim, shape):
-    proc = subprocess.run([str(BIN / "openPMD_check_h5"), "-i", str(written / dim / "data_00000007.h5")],
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "Result: 0 Errors" in proc.stdout
-
-
-@pytest.mark.parametrize("dim,shape", [("1d", (13,)), ("2d", (9, 7)), ("3d", (6, 5, 7))])
-def test_openpmd_api_reads_the_global_arrays(written, dim, shape):
-    io = pytest.importorskip("openpmd_api")
-    series = io.Series(str(written / dim / "data_%08T.h5"), io.Access.read_only)
-    assert list(series.iterations) == [7]
-    it = series.iterations[7]
-    f = it.meshes["f"][io.Mesh_Record_Component.SCALAR]
-    ex = it.meshes["E"]["z"]
-    fa, ea = f.load_chunk(), ex.load_chunk()
-    series.flush()
-    np.testing.assert_array_equal(fa, expected(shape))
-    np.testing.assert_array_equal(ea, expected(shape) + 2)
-    assert f.unit_SI == 2.0 and it.time == 0.25 and it.dt == 0.05
-    assert list(it.meshes["f"].grid_spacing) == pytest.approx([0.5 * (a + 1) / n for a, n in enumerate(shape)])
-    assert it.meshes["E"].unit_dimension[io.Unit_Dimension.I] == -1
-    del series
-
-
-def test_xdmf_sidecars_point_at_existing_datasets(written):
-    directory = written / "3d"
-    root = ET.parse(directory / "data_00000007.xmf").getroot()
-    items = [d.text for d in root.iter("DataItem") if d.get("Format") == "HDF"]
-    assert len(items) == 4      # f, E_x, E_y, E_z
-    with h5py.File(directory / "data_00000007.h5", "r") as f:
-        for item in items:
-            fname, path = item.split(":")
-            assert fname == "data_00000007.h5" and f[path].shape == (6, 5, 7)
-    topo = root.find(".//Topology")
-    assert topo.get("TopologyType") == "3DCoRectMesh" and topo.get("Dimensions") == "7 6 8"
-    series = (directory / "series.xmf").read_text()
-    ET.fromstring(series)
-    assert 'href="data_00000007.xmf"' in series
-
-
-def test_deck_is_embedded(written):
-    with h5py.File(written / "2d" / "data_00000007.h5", "r") as f:
-        assert b"[poisson]" in f.attrs["hpcsim_deck"]
 
 
 def test_scalar_log_pads_and_truncates(tmp_path):
@@ -131,24 +60,26 @@ def test_postprocess_never_imports_hpcsim():
                 assert node.module.split(".")[0] not in ("hpcsim", "mpi4py", "numba"), path
 
 
-def test_postprocess_cli(written, tmp_path):
-    # an output directory as a run leaves it: fields/ + diags/scalars.h5
-    out = tmp_path / "run"
-    (out / "diags").mkdir(parents=True)
-    (out / "fields").symlink_to(written / "2d")
-    with h5py.File(out / "diags" / "scalars.h5", "w") as f:
-        f["step"], f["time"], f["energy"] = np.arange(4), np.linspace(0, 1, 4), np.array([1.0, 0.5, 0.2, 0.1])
-    post = [sys.executable, "-m", "postprocess"]
-    info = subprocess.run([*post, "info", out], capture_output=True, text=True, check=True).stdout
-    assert "meshes: E/x, E/y, E/z, f" in info and "energy" in info
-    png = tmp_path / "fig.png"
-    subprocess.run([*post, "plot", out, "--out", png, "--mesh", "E/y"], check=True, capture_output=True)
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    csv = subprocess.run([*post, "scalars", out], capture_output=True, text=True, check=True).stdout
-    assert csv.splitlines()[0] == "step,time,energy" and len(csv.splitlines()) == 5
-    from postprocess import read_mesh
+def test_postprocess_installs_and_runs_without_mpi_numba_or_hpcsim(tmp_path):
+    """`pip install ./postprocess` gives a package that imports and runs its CLI with mpi4py, numba and hpcsim
+    unavailable (as on a laptop)."""
+    import shutil
+    import subprocess
+    import sys
 
-    array, meta = read_mesh(out, "f")
-    np.testing.assert_array_equal(array, 2.0 * expected((9, 7)))     # unitSI applied
-    bad = subprocess.run([*post, "plot", tmp_path / "nowhere", "--out", png], capture_output=True, text=True)
-    assert bad.returncode == 2 and "no such output directory" in bad.stderr
+    source = tmp_path / "postprocess"       # a copy: the build leaves its files beside the sources
+    shutil.copytree(Path(__file__).resolve().parent.parent / "postprocess", source,
+                    ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"))
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--target", str(target), str(source)], check=True, capture_output=True)
+    assert (target / "postprocess" / "cli.py").exists() and not (target / "hpcsim").exists()
+    blocked = "import sys; [sys.modules.__setitem__(m, None) for m in ('mpi4py', 'numba', 'hpcsim')]; "
+    code = blocked + "sys.argv = ['hpcsim-post', '--help']; import postprocess.cli as c; c.main()"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=target,
+                          env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
+    assert "usage: hpcsim-post" in proc.stdout
+    assert str(target) in subprocess.run([sys.executable, "-c", blocked + "import postprocess; print(postprocess.__file__)"],
+                                         capture_output=True, text=True, cwd=target,
+                                         env={"PYTHONPATH": str(target)}).stdout

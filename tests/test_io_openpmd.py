@@ -1,6 +1,6 @@
 """openPMD mesh output: the validator passes, openpmd-api reads back the global arrays written from 1 and from
 2 ranks (1-D, 2-D, 3-D, scalar and vector records), virtual datasets survive moving the output, XDMF sidecars
-are well-formed and point at existing datasets of the right shape and type."""
+are well-formed and point at existing datasets of the right shape and type, and the postprocess CLI reads it."""
 import shutil
 import subprocess
 import sys
@@ -146,3 +146,26 @@ def test_writer_rejects_wrong_blocks_and_names(tmp_path):
         writer.write(0, 0.0, 1.0, {"E": {"x": Record(block_field(mesh), (1, 0, 0, 0, 0, 0, 0)),
                                          "y": Record(block_field(mesh))}})
     assert writer.write(5, 0.0, 1.0, {"u": Record(block_field(mesh))}) == tmp_path / "data_00000005.h5"
+
+
+def test_postprocess_cli_reads_the_output(written, tmp_path):
+    # an output directory as a run leaves it: fields/ + diags/scalars.h5
+    out = tmp_path / "run"
+    (out / "diags").mkdir(parents=True)
+    (out / "fields").symlink_to(written[1] / "2d")
+    with h5py.File(out / "diags" / "scalars.h5", "w") as f:
+        f["step"], f["time"], f["energy"] = np.arange(4), np.linspace(0, 1, 4), np.array([1.0, 0.5, 0.2, 0.1])
+    post = [sys.executable, "-m", "postprocess"]
+    info = subprocess.run([*post, "info", out], capture_output=True, text=True, check=True).stdout
+    assert "meshes: E/x, E/y, E/z, f, g" in info and "energy" in info
+    png = tmp_path / "fig.png"
+    subprocess.run([*post, "plot", out, "--out", png, "--mesh", "E/y"], check=True, capture_output=True)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    csv = subprocess.run([*post, "scalars", out], capture_output=True, text=True, check=True).stdout
+    assert csv.splitlines()[0] == "step,time,energy" and len(csv.splitlines()) == 5
+    from postprocess import read_mesh
+
+    array, meta = read_mesh(out, "f")
+    np.testing.assert_array_equal(array, 2.0 * 7 * global_field((9, 7)))     # the last iteration, unitSI applied
+    bad = subprocess.run([*post, "plot", tmp_path / "nowhere", "--out", png], capture_output=True, text=True)
+    assert bad.returncode == 2 and "no such output directory" in bad.stderr

@@ -70,6 +70,6 @@ def test_reserved_names_are_refused(tmp_path):
 
 
 def test_other_ranks_write_nothing(tmp_path):
-    log = ScalarLog(tmp_path / "scalars.h5", SimpleNamespace(is_root=False), "deck", restart_step=3)
+    log = ScalarLog(tmp_path / "scalars.h5", SimpleNamespace(is_root=False, size=1), "deck", restart_step=3)
     log.append(0, 0.0, {"a": 1.0})
     assert not (tmp_path / "scalars.h5").exists()

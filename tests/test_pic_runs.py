@@ -1,5 +1,6 @@
 """The `pic` family end to end through the CLI: decks, diagnostics, openPMD fields and particles (validator,
-openpmd-api, openpmd-viewer), checkpoints with particles and restart bit for bit on 1 and 2 ranks."""
+openpmd-api, openpmd-viewer) in SI units; restarts with collisions and forcing (plain restarts bit for bit and
+on another rank count: tests/contract)."""
 import subprocess
 
 import h5py
@@ -101,35 +102,6 @@ def test_openpmd_viewer_reads_fields_and_particles(two_rank_run):
     assert w == pytest.approx(np.full(ux.size, 0.01 / 9))
 
 
-@pytest.mark.parametrize("nprocs", [1, 2])
-def test_restart_is_bit_for_bit(tmp_path, nprocs):
-    """N steps = N/2 + restart + N/2: fields, particles (positions, momenta, ids, order) and diagnostics, with
-    particle sorts every 3 steps (the restart at step 10 falls between two sorts)."""
-    sort = ["--set", "pic.sort_every=3"]
-    run(tmp_path / "full", nprocs, sort)
-    run(tmp_path / "split", nprocs, [*sort, "--set", "run.steps=10"])
-    run(tmp_path / "split", nprocs, [*sort, "--restart", "latest"])
-    with h5py.File(tmp_path / "full" / "checkpoints" / "ckpt_00000020" / "checkpoint.h5", "r") as a, \
-            h5py.File(tmp_path / "split" / "checkpoints" / "ckpt_00000020" / "checkpoint.h5", "r") as b:
-        full, split = walk(a), walk(b)
-    assert {k for k in full if k.startswith("particles/")} == {f"particles/electrons/{k}" for k in ("x", "u", "ids")}
-    for key in full:
-        assert np.array_equal(full[key], split[key]), key
-    with h5py.File(tmp_path / "full" / "diags" / "scalars.h5", "r") as a, \
-            h5py.File(tmp_path / "split" / "diags" / "scalars.h5", "r") as b:
-        for name in ("energy_total", "spectrum_B", "T_perp_electrons"):
-            assert np.array_equal(a[name][...], b[name][...]), name
-
-
-def test_restart_on_another_rank_count_keeps_every_particle(tmp_path):
-    run(tmp_path / "run", 2, ["--set", "run.steps=10"])
-    ok(run_cli(["run", THERMAL, "-o", tmp_path / "run", *SMALL, "--restart", "latest"], nprocs=1))
-    with h5py.File(tmp_path / "run" / "checkpoints" / "ckpt_00000020" / "checkpoint.h5", "r") as f:
-        assert np.array_equal(np.sort(f["particles/electrons/ids"][...]), np.arange(16 * 8 * 9))
-    with h5py.File(tmp_path / "run" / "diags" / "scalars.h5", "r") as f:
-        assert np.all(f["gauss_error"][...] < 1e-11)
-
-
 @pytest.mark.parametrize("deck", sorted([*(ROOT / "decks" / "pic").glob("*.toml"), *(ROOT / "decks" / "tf").glob("*.toml")]),
                          ids=lambda p: p.stem)
 def test_pic_decks_validate(deck):
@@ -202,3 +174,25 @@ def test_resolution_warning_uses_the_temperature_along_each_axis(tmp_path):
     assert "Debye lengths" not in across.stdout
     checked = ok(run_cli(["check", deck, *SMALL, *common, "--set", "pic.b_direction=[1.0, 0.0, 0.0]"]))
     assert "warning: species electrons: cells of 10.0 Debye lengths" in checked.stdout     # before submitting
+
+
+def test_openpmd_fields_carry_si_units_from_the_reference_density(two_rank_run):
+    """openpmd-viewer converts with unitSI/gridUnitSI: E in V/m = normalised E x m_e c omega_pe / e, lengths in
+    d_e = c / omega_pe, for the deck's default pic.reference_density n_0 = 1e24 m^-3; particle positions agree
+    with the mesh's length unit."""
+    from openpmd_viewer import OpenPMDTimeSeries
+    from scipy import constants as k
+
+    out, _ = two_rank_run
+    wpe = (1e24 * k.e**2 / (k.epsilon_0 * k.m_e)) ** 0.5
+    d_e = k.c / wpe
+    ts = OpenPMDTimeSeries(str(out / "fields"), check_all_files=True)
+    ez, info = ts.get_field("E", "z", iteration=20)
+    with h5py.File(out / "fields" / "data_00000020.h5", "r") as f:
+        raw = f["data/20/meshes/E/z"][...]
+        assert f["data/20"].attrs["timeUnitSI"] == pytest.approx(1.0 / wpe, rel=1e-9)
+        assert list(f["data/20/meshes/E/x"].attrs["position"]) == [0.5, 0.0]     # Yee staggering
+    np.testing.assert_allclose(ez, raw * k.m_e * k.c * wpe / k.e, rtol=1e-9)
+    assert info.dx == pytest.approx(0.1 * d_e, rel=1e-9)       # metres
+    x = ts.get_particle(["x"], species="electrons", iteration=20)[0]
+    assert 1.4 * d_e < np.max(x) <= 1.6 * d_e      # metres, in the box of 1.6 d_e

@@ -30,9 +30,14 @@ def _boundary_shape(value, where):
 
 
 RUN = Section("run", "Time stepping and execution.", [
-    Key("steps", "int", 0, "Number of time steps (0: derive from t_end / dt).", minimum=0),
+    Key("steps", "int", 0, "Number of time steps (0: derive from t_end / dt; with an adaptive step, the most "
+        "steps to take, 0: no limit).", minimum=0),
     Key("t_end", "float", 0.0, "End time in the family's time unit (0: use steps).", minimum=0.0),
-    Key("dt", "float", None, "Time step in the family's time unit.", minimum=0.0, exclusive_minimum=True),
+    Key("dt", "float", None, "Time step in the family's time unit (the first step where the model chooses its "
+        "own).", minimum=0.0, exclusive_minimum=True),
+    Key("dt_min", "float", 0.0, "Adaptive step: the run stops with an error when the model asks for a smaller "
+        "step (0: no limit).", minimum=0.0),
+    Key("dt_max", "float", 0.0, "Adaptive step: the largest step taken (0: no limit).", minimum=0.0),
     Key("seed", "int", 12345, "Seed of the per-rank random generators (rank r uses seed + r).", minimum=0),
     Key("backend", "str", "cpu", "Compute backend: numba kernels on CPU, or CuPy + numba.cuda on GPU.",
         choices=("cpu", "gpu")),
@@ -55,9 +60,14 @@ MESH = Section("mesh", "Cell-centred structured mesh, decomposed into Cartesian 
 
 OUTPUT = Section("output", "Output cadence and places (relative paths are under the run's output directory).", [
     Key("dir", "str", "output", "Output directory (the command line's -o overrides it)."),
-    Key("diag_every", "int", 10, "Steps between scalar diagnostics (diags/scalars.h5).", minimum=1),
+    Key("diag_every", "int", 10, "Steps between scalar diagnostics (diags/scalars.h5; 0: by diag_interval "
+        "only).", minimum=0),
     Key("fields_every", "int", 0, "Steps between openPMD field dumps (0: first and last step only).", minimum=0),
     Key("checkpoint_every", "int", 0, "Steps between checkpoints (0: only at the end and on signals).", minimum=0),
+    Key("diag_interval", "float", 0.0, "Simulation time between scalar diagnostics, besides diag_every (the "
+        "step is shortened to land on each multiple; 0: off).", minimum=0.0),
+    Key("fields_interval", "float", 0.0, "Simulation time between field dumps (0: off).", minimum=0.0),
+    Key("checkpoint_interval", "float", 0.0, "Simulation time between checkpoints (0: off).", minimum=0.0),
     Key("checkpoint_keep", "int", 3, "Number of most recent checkpoints kept.", minimum=1),
 ])
 
@@ -84,14 +94,24 @@ def check_core(deck):
         raise InputError(f"has {len(grid)} entries but mesh.shape has {ndim}", "mesh.process_grid")
 
 
-def check_time(deck):
-    """For time-dependent families: dt given, and steps / t_end consistent. Sets run.steps."""
+def check_time(deck, adaptive=False):
+    """For time-dependent families: dt given, and steps / t_end consistent. With a fixed step, t_end is a whole
+    number of steps and run.steps is set from it; with an `adaptive` step (the model chooses dt), the run ends
+    at t_end (the last step shortened to land on it) or after run.steps steps, whichever comes first."""
     run = deck["run"]
     if "dt" not in run:
         raise InputError("is required for a time-dependent run", "run.dt")
     steps, t_end, dt = run["steps"], run["t_end"], run["dt"]
     if steps == 0 and t_end == 0.0:
         raise InputError("give run.steps or run.t_end", "run.steps")
+    if run["dt_max"] and run["dt_max"] < max(dt, run["dt_min"]):
+        raise InputError(f"dt_max = {run['dt_max']} is below run.dt (or run.dt_min)", "run.dt_max")
+    if run["dt_min"] > dt:
+        raise InputError(f"dt_min = {run['dt_min']} is above run.dt = {dt}", "run.dt_min")
+    if not deck["output"]["diag_every"] and not deck["output"]["diag_interval"]:
+        raise InputError("give output.diag_every or output.diag_interval (or both)", "output.diag_every")
+    if adaptive:
+        return
     n = t_end / dt
     if t_end > 0 and abs(n - round(n)) > 1e-9 * max(1.0, n):
         raise InputError(f"t_end = {t_end} is not a whole number of steps of dt = {dt}", "run.t_end")

@@ -4,15 +4,19 @@ A deck selects its solver family by containing that family's section (`[poisson]
 Everything that can be checked without running is checked here, so bad input fails before any output exists.
 """
 import datetime
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import tomli_w
 
+try:
+    import tomllib
+except ImportError:            # Python 3.10: the same parser as the tomli package
+    import tomli as tomllib
+
 from .. import __version__
 from ..errors import InputError
-from ..models import FAMILIES, family_module
+from ..models import FAMILIES, family
 from .core import CORE_SECTIONS, check_core, check_time
 from .schema import TableArray, suggest
 
@@ -29,8 +33,9 @@ class Deck:
         return self.data[section]
 
     @property
-    def module(self):
-        return family_module(self.family)
+    def spec(self):
+        """The `Family` this deck selects."""
+        return family(self.family)
 
     def text(self):
         """The resolved deck as TOML, as written to OUTDIR/deck.toml and embedded in output files."""
@@ -97,24 +102,24 @@ def resolve(table, path="<deck>"):
         what = "no solver section" if not present else f"several solver sections ({', '.join(present)})"
         raise InputError(f"{what}: a deck needs exactly one of {', '.join(f'[{f}]' for f in FAMILIES)}",
                          str(path))
-    family = present[0]
-    module = family_module(family)
-    sections = {s.name: s for s in (*CORE_SECTIONS, *module.SECTIONS)}
+    family_name = present[0]
+    spec = family(family_name)
+    sections = {s.name: s for s in (*CORE_SECTIONS, *spec.sections)}
     for name in table:
         if name not in sections:
-            others = [f for f in FAMILIES if f != family]
+            others = [f for f in FAMILIES if f != family_name]
             hint = suggest(name, list(sections) + others)
-            raise InputError(f"unknown section{hint}; sections for a {family} deck: {', '.join(sections)}", name)
+            raise InputError(f"unknown section{hint}; sections for a {family_name} deck: {', '.join(sections)}",
+                             name)
     data = {name: section.resolve(table[name] if name in table else section_default(section))
             for name, section in sections.items()}
     check_core(data)
-    if module.TIME_DEPENDENT:
-        check_time(data)
+    if spec.time_dependent:
+        check_time(data, spec.adaptive(data))
     else:
         data["run"]["steps"] = 1
-    if hasattr(module, "check"):
-        module.check(data)
-    return Deck(data, family, str(path))
+    spec.validate(data)
+    return Deck(data, family_name, str(path))
 
 
 def load(path, overrides=()):

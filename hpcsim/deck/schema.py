@@ -19,6 +19,15 @@ def suggest(name, candidates):
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def ascii_name(value, where):
+    """Check a name that ends up in a format needing ASCII (openPMD record and species names, HDF5 dataset
+    names): an ASCII letter, then ASCII letters, digits and '_'."""
+    if not (value.isascii() and value[:1].isalpha() and (value.replace("_", "a").isalnum())):
+        raise InputError(f"{value!r} is not a name of ASCII letters, digits and _ starting with a letter (it names "
+                         f"openPMD records and diagnostics)", where)
+    return value
+
+
 def _describe(value):
     return f"{value!r} ({type(value).__name__})"
 

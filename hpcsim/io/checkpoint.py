@@ -16,6 +16,9 @@ Writing: into `ROOT/.ckpt_%08d.tmp/` (leftover `.tmp` directories of killed runs
 files fsynced by their ranks, then rank 0 fsyncs the main file, writes and fsyncs the manifest, renames the
 directory, fsyncs ROOT and removes the oldest complete checkpoints beyond `keep`. A checkpoint without a
 manifest is incomplete; one whose files do not match it is corrupt; `find_latest` skips both and says why.
+A write that fails on any rank (a full disk) is agreed by every rank (`faults.collective`), its `.tmp`
+directory removed and `OutputError` raised everywhere: nothing is renamed or rotated, so the complete
+checkpoints before it stay as they were.
 Fault injection for the tests: with HPCSIM_FAULT_KILL_IN_CHECKPOINT=STEP rank 0 SIGKILLs itself after writing
 the data of that step's checkpoint and before its manifest.
 """
@@ -32,6 +35,7 @@ import h5py
 import numpy as np
 
 from ..errors import InputError
+from .faults import OutputError, collective
 from .openpmd import ascii_attr, write_global
 
 MAIN = "checkpoint.h5"
@@ -74,6 +78,10 @@ def write_checkpoint(root, step, time, comm, mesh, fields, state, rank_state, de
                      particles=None) -> Path:
     """Write the checkpoint of `step` collectively and return its final path (on every rank).
 
+    A write that fails on any rank (`OSError`: a full disk, say) raises `faults.OutputError` (with
+    `checkpoint=True`) on every rank after removing the partial `.tmp` directory; the complete checkpoints
+    written before are left as they were.
+
     `fields`: name -> this rank's owned numpy block (shape `mesh.local_shape[:ndim]`); `state`: global solver
     state, identical on every rank (JSON-serialisable values or numpy arrays); `rank_state`: this rank's
     JSON-serialisable state; `keep` (>= 1): how many complete checkpoints to keep; `particles`: name -> this
@@ -86,12 +94,26 @@ def write_checkpoint(root, step, time, comm, mesh, fields, state, rank_state, de
         raise ValueError(f"keep must be at least 1, got {keep}")
     root = Path(root)
     final, tmp = root / f"ckpt_{step:08d}", root / f".ckpt_{step:08d}.tmp"
-    if comm.is_root:
-        root.mkdir(parents=True, exist_ok=True)
-        for stale in root.glob(_TMP):
-            shutil.rmtree(stale)
-        (tmp / "blocks").mkdir(parents=True)
-    comm.barrier()
+    try:
+        with collective(comm, tmp, checkpoint=True):
+            if comm.is_root:
+                root.mkdir(parents=True, exist_ok=True)
+                for stale in root.glob(_TMP):
+                    shutil.rmtree(stale)
+                (tmp / "blocks").mkdir(parents=True)
+        _write_data(tmp, step, time, comm, mesh, fields, state, rank_state, deck_text, version, particles, counts)
+        with collective(comm, tmp, checkpoint=True):
+            if comm.is_root:
+                _seal(tmp, final, root, keep, step)
+    except OutputError as exc:      # the previous checkpoints are untouched: only a complete one replaces them
+        if comm.is_root:
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(exc.path, exc.reason, checkpoint=True) from None
+    return final
+
+
+def _write_data(tmp, step, time, comm, mesh, fields, state, rank_state, deck_text, version, particles, counts):
+    """checkpoint.h5 and the block files in `tmp`, block files fsynced by their ranks (collective)."""
     rank_states = comm.allgather(_json(rank_state))
     arrays = {k: v for k, v in state.items() if isinstance(v, np.ndarray)}
     plain = _json({k: v for k, v in state.items() if k not in arrays})
@@ -112,24 +134,25 @@ def write_checkpoint(root, step, time, comm, mesh, fields, state, rank_state, de
     block = tmp / "blocks" / f"r{comm.rank:05d}.h5"
     write_global(tmp / MAIN, block, comm, mesh, {f"fields/{k}": np.ascontiguousarray(v) for k, v in fields.items()},
                  annotate, {f"particles/{k}": v for k, v in particles.items()})
-    if block.exists():
-        _fsync(block)
-    comm.barrier()
-    if comm.is_root:
-        _fsync(tmp / MAIN)
-        if os.environ.get("HPCSIM_FAULT_KILL_IN_CHECKPOINT") == str(step):
-            os.kill(os.getpid(), signal.SIGKILL)
-        files = sorted(p for p in tmp.rglob("*") if p.is_file())
-        (tmp / MANIFEST).write_text("".join(f"{_sha256(p)}  {p.relative_to(tmp).as_posix()}\n" for p in files))
-        _fsync(tmp / MANIFEST)
-        if final.exists():
-            shutil.rmtree(final)
-        tmp.rename(final)
-        _fsync(root)
-        for old in _complete(root)[:-keep]:
-            shutil.rmtree(old)
-    comm.barrier()
-    return final
+    with collective(comm, block, checkpoint=True):
+        if block.exists():
+            _fsync(block)
+
+
+def _seal(tmp, final, root, keep, step):
+    """Rank 0: fsync the main file, write the manifest, rename `tmp` to `final`, drop checkpoints beyond `keep`."""
+    _fsync(tmp / MAIN)
+    if os.environ.get("HPCSIM_FAULT_KILL_IN_CHECKPOINT") == str(step):
+        os.kill(os.getpid(), signal.SIGKILL)
+    files = sorted(p for p in tmp.rglob("*") if p.is_file())
+    (tmp / MANIFEST).write_text("".join(f"{_sha256(p)}  {p.relative_to(tmp).as_posix()}\n" for p in files))
+    _fsync(tmp / MANIFEST)
+    if final.exists():
+        shutil.rmtree(final)
+    tmp.rename(final)
+    _fsync(root)
+    for old in _complete(root)[:-keep]:
+        shutil.rmtree(old)
 
 
 def verify(path):

@@ -31,6 +31,7 @@ import h5py
 import numpy as np
 
 from . import xdmf
+from .faults import OutputError, collective
 
 OPENPMD_VERSION = "1.1.0"
 FILE_FORMAT = "{basename}_{iteration:08d}.h5"
@@ -124,20 +125,21 @@ def write_global(path, block_path, comm, mesh, arrays, annotate, concatenated=No
     dataset is the concatenation in rank order along that axis. `annotate(f)` adds groups and attributes to
     the open main file after the datasets exist; it runs on rank 0 (on every rank in the collective `mpio`
     branch, which needs identical values everywhere). `block_path` is this rank's block file for the
-    virtual-dataset branch; its parent must exist on every rank. Ends with a barrier: on return the main file
-    is complete. Returns the particle counts of every rank (the offsets of the concatenation).
+    virtual-dataset branch; its parent must exist on every rank. Ends with a collective: on return the main
+    file is complete on every rank, or every rank raises the same `faults.OutputError` (a failed write on any
+    rank). Returns the particle counts of every rank (the offsets of the concatenation).
     """
     path, block_path = Path(path), Path(block_path)
     global_shape = tuple(mesh.global_shape)
     concatenated = concatenated or {}
     counts = comm.allgather({k: a.shape[-1] for k, a in concatenated.items()})
     if comm.size == 1:
-        with h5py.File(path, "w") as f:
+        with collective(comm, path), h5py.File(path, "w") as f:
             for name, a in {**arrays, **concatenated}.items():
                 f.create_dataset(name, data=a)
             annotate(f)
     elif h5py.get_config().mpi:
-        with h5py.File(path, "w", driver="mpio", comm=comm.mpi) as f:
+        with collective(comm, path), h5py.File(path, "w", driver="mpio", comm=comm.mpi) as f:
             for name, a in arrays.items():
                 dset = f.create_dataset(name, shape=global_shape, dtype=a.dtype)
                 with dset.collective:
@@ -150,24 +152,23 @@ def write_global(path, block_path, comm, mesh, arrays, annotate, concatenated=No
                     dset[..., start:start + a.shape[-1]] = a
             annotate(f)
     else:
-        with h5py.File(block_path, "w") as f:
+        with collective(comm, block_path), h5py.File(block_path, "w") as f:
             for name, a in {**arrays, **concatenated}.items():
                 f.create_dataset(name, data=a)
         blocks = comm.gather((Path(os.path.relpath(block_path, path.parent)).as_posix(), mesh.block_slices()))
-        comm.barrier()
-        if comm.is_root:
-            with h5py.File(path, "w") as f:
-                for name, a in arrays.items():
-                    layout = h5py.VirtualLayout(shape=global_shape, dtype=a.dtype)
-                    for source, slices in blocks:
-                        shape = tuple(s.stop - s.start for s in slices)
-                        layout[slices] = h5py.VirtualSource(source, name, shape=shape, dtype=a.dtype)
-                    # a missing block file then reads as NaN rather than as plausible zeros
-                    f.create_virtual_dataset(name, layout, fillvalue=np.nan if a.dtype.kind in "fc" else None)
-                for name, a in concatenated.items():
-                    _concatenate_virtual(f, name, a, [(src, c[name]) for (src, _), c in zip(blocks, counts)])
-                annotate(f)
-    comm.barrier()
+        with collective(comm, path):
+            if comm.is_root:
+                with h5py.File(path, "w") as f:
+                    for name, a in arrays.items():
+                        layout = h5py.VirtualLayout(shape=global_shape, dtype=a.dtype)
+                        for source, slices in blocks:
+                            shape = tuple(s.stop - s.start for s in slices)
+                            layout[slices] = h5py.VirtualSource(source, name, shape=shape, dtype=a.dtype)
+                        # a missing block file then reads as NaN rather than as plausible zeros
+                        f.create_virtual_dataset(name, layout, fillvalue=np.nan if a.dtype.kind in "fc" else None)
+                    for name, a in concatenated.items():
+                        _concatenate_virtual(f, name, a, [(src, c[name]) for (src, _), c in zip(blocks, counts)])
+                    annotate(f)
     return counts
 
 
@@ -303,11 +304,11 @@ class MeshWriter:
         self.mesh, self.comm = mesh, comm
         self.deck_text, self.software_version, self.basename = deck_text, software_version, basename
         self.grid_unit_si, self.time_unit_si = grid_unit_si, time_unit_si
-        if comm.is_root:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            if comm.size > 1:
-                (self.directory / "blocks").mkdir(exist_ok=True)
-        comm.barrier()
+        with collective(comm, self.directory):
+            if comm.is_root:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                if comm.size > 1:
+                    (self.directory / "blocks").mkdir(exist_ok=True)
 
     def path(self, iteration):
         return self.directory / FILE_FORMAT.format(basename=self.basename, iteration=iteration)
@@ -366,9 +367,15 @@ class MeshWriter:
 
         path = self.path(iteration)
         block = self.directory / "blocks" / f"{path.stem}_r{self.comm.rank:05d}.h5"
-        write_global(path, block, self.comm, mesh, arrays, annotate, concatenated)
-        if self.comm.is_root:
-            datasets = [(key[len(base) + 1:].replace("/", "_"), key, a.dtype) for key, a in arrays.items()]
-            xdmf.write_iteration(self.directory, path.name, iteration, time, mesh, datasets)
-            xdmf.write_series(self.directory, self.basename)
+        try:
+            write_global(path, block, self.comm, mesh, arrays, annotate, concatenated)
+        except OutputError:     # a partial dump misleads readers and holds space a rescue checkpoint needs
+            for partial in (path, block) if self.comm.is_root else (block,):
+                partial.unlink(missing_ok=True)
+            raise
+        with collective(self.comm, self.directory):
+            if self.comm.is_root:
+                datasets = [(key[len(base) + 1:].replace("/", "_"), key, a.dtype) for key, a in arrays.items()]
+                xdmf.write_iteration(self.directory, path.name, iteration, time, mesh, datasets)
+                xdmf.write_series(self.directory, self.basename)
         return path

@@ -1,11 +1,34 @@
-"""The [solver] deck section and the factory that builds the configured solver for an operator."""
+"""The [solver] deck section and the factory that builds the configured solver for an operator.
+
+`METHODS` maps each `solver.method` to a builder `(operator, table) -> solver` that receives the whole resolved
+[solver] table, so a method with keys of its own (a weights file, a history depth) reads them itself; the
+section's defaults are the one source of every solver default.
+"""
 from ..deck.schema import Key, Section
 from .cg import CG
 from .cg_deferred import DeferredCheckCG
 from .krylov import CG1, FlexibleCG, PipelinedCG
 from .preconditioners import PRECONDITIONERS, make_preconditioner
 
-METHODS = {"cg": CG, "cg1": CG1, "pipecg": PipelinedCG, "fcg": FlexibleCG}
+
+
+def krylov(cls):
+    """Builder of a Krylov method that takes (operator, rtol, max_iterations, preconditioner)."""
+    def build(operator, table):
+        pc = make_preconditioner(table["preconditioner"], operator, table)
+        return cls(operator, table["rtol"], table["max_iterations"], pc)
+    return build
+
+
+def conjugate_gradients(operator, table):
+    """CG; on one GPU the variant that keeps the scalars on the device and checks every `check_every`."""
+    if operator.backend.name == "gpu" and operator.mesh.comm.size == 1:
+        pc = make_preconditioner(table["preconditioner"], operator, table)
+        return DeferredCheckCG(operator, table["rtol"], table["max_iterations"], pc, table["check_every"])
+    return krylov(CG)(operator, table)
+
+
+METHODS = {"cg": conjugate_gradients, "cg1": krylov(CG1), "pipecg": krylov(PipelinedCG), "fcg": krylov(FlexibleCG)}
 
 SOLVER = Section("solver", "Linear solver for the implicit solves (matrix-free, distributed).", [
     Key("method", "str", "cg", "Krylov method: cg (conjugate gradients), cg1 (single-reduction, "
@@ -30,10 +53,7 @@ SOLVER = Section("solver", "Linear solver for the implicit solves (matrix-free, 
 ])
 
 
-def make_solver(operator, solver):
-    """The solver of a resolved [solver] table for `operator`."""
-    pc = make_preconditioner(solver["preconditioner"], operator, solver)
-    if solver["method"] == "cg" and operator.backend.name == "gpu" and operator.mesh.comm.size == 1:
-        return DeferredCheckCG(operator, solver["rtol"], solver["max_iterations"], pc,
-                               solver.get("check_every", 8))
-    return METHODS[solver["method"]](operator, solver["rtol"], solver["max_iterations"], pc)
+def make_solver(operator, table):
+    """The solver of a [solver] table for `operator` (keys it lacks take the section's defaults)."""
+    table = SOLVER.resolve(dict(table))
+    return METHODS[table["method"]](operator, table)

@@ -15,13 +15,12 @@ from ..deck.schema import Key, Section
 from ..errors import InputError, NumericalError
 from ..io import Record
 from ..mesh import Mesh
+from ..models import Family
+from ..runtime import Model
 from .config import SOLVER, make_solver
 from .manufactured import Eigenmode
 from .operators import ShiftedLaplacian
-from .problem import check_profile, gaussian, profile_keys
-
-TIME_DEPENDENT = False
-GHOST = 1
+from ..profiles import check_profile, gaussian, profile_keys
 
 SECTIONS = [
     Section("poisson", "Solve alpha u - beta Lap u = f (dimensionless).", [
@@ -42,13 +41,11 @@ def check(deck):
                          "source = 'gaussian'", "poisson.bc_value")
 
 
-class Model:
-    time_dependent = False
-
+class PoissonModel(Model):
     def __init__(self, deck, comm, backend, rng):
         p, s = deck["poisson"], deck["solver"]
-        self.backend, self.xp = backend, backend.xp
-        self.mesh = mesh = Mesh.from_deck(deck, comm, GHOST)
+        mesh = Mesh.from_deck(deck, comm, FAMILY.ghost)
+        super().__init__(mesh, backend)
         t0 = time.perf_counter()
         self.op = ShiftedLaplacian(mesh, p["alpha"], p["beta"], backend)
         self.solver = make_solver(self.op, s)
@@ -61,16 +58,13 @@ class Model:
             self.exact = self.xp.asarray(p["amplitude"] * phi)
         else:
             f[mesh.interior] = p["amplitude"] * gaussian(mesh, p["center"], p["width"])
-        self.f = self.xp.asarray(f)
+        self.f = self.fields.add("f", self.xp.asarray(f), state=False)
         self.b = self.f + self.op.boundary_source(p["bc_value"])
         # A singular problem with an incompatible source is bad input: refuse it before any output exists.
         self.compatibility_defect = self.solver.project_compatible(self.b) if self.op.singular else 0.0
-        self.u = mesh.zeros(self.xp)
+        self.u = self.fields.add("u", reduce=("min", "max"))
         self.setup_seconds = time.perf_counter() - t0
         self.result = None
-
-    def state_fields(self):
-        return {"u": self.u}
 
     def step(self, dt):
         self.result = r = self.solver.solve(self.b, self.u)
@@ -93,24 +87,19 @@ class Model:
         return self.mesh.owned(self.u) - self.exact
 
     def diagnostics(self):
-        comm, xp, owned = self.mesh.comm, self.xp, self.mesh.owned(self.u)
-        out = {"u_min": comm.allreduce(float(xp.min(owned)), "min"),
-               "u_max": comm.allreduce(float(xp.max(owned)), "max")}
-        if self.exact is not None and self.result is not None:
-            e = self.error()
-            out["error_l2"] = (comm.allreduce(float(xp.sum(e * e))) * self.mesh.cell_volume) ** 0.5
-            out["error_max"] = comm.allreduce(float(xp.max(xp.abs(e))), "max")
+        if self.exact is None or self.result is None:
+            return self.fields.reductions()
+        e, xp = self.error(), self.xp
+        out = self.fields.reductions(sums={"error_l2": float(xp.sum(e * e))},
+                                     maxima={"error_max": float(xp.max(xp.abs(e)))})
+        out["error_l2"] = (out["error_l2"] * self.mesh.cell_volume) ** 0.5
         return out
 
     def records(self):
-        host = self.backend.to_host
-        recs = {"u": Record(host(self.mesh.owned(self.u))), "f": Record(host(self.mesh.owned(self.f)))}
+        recs = self.fields.records()
         if self.exact is not None:
-            recs["error"] = Record(host(self.error()))
+            recs["error"] = Record(self.backend.to_host(self.error()))
         return recs
 
-    def solver_state(self):
-        return {}
 
-    def restore(self, fields, state):
-        self.u[self.mesh.interior] = self.xp.asarray(fields["u"]).reshape(self.mesh.local_shape)
+FAMILY = Family("poisson", tuple(SECTIONS), PoissonModel, ghost=1, time_dependent=False, check=check)

@@ -58,6 +58,21 @@ class Comm:
             self.mpi.Allreduce(send, recv, op=_OPS[op])
         return recv[0].item() if scalar else recv
 
+    def reduce_named(self, sums=None, maxima=None, minima=None):
+        """Global reductions of many named scalars in at most two buffer-based `Allreduce` calls (one sum, one
+        max; minima travel as negated maxima). Returns {name: float}."""
+        sums, maxima, minima = dict(sums or {}), dict(maxima or {}), dict(minima or {})
+        out = {}
+        if sums:
+            total = self.allreduce(np.array([float(v) for v in sums.values()], dtype=np.float64))
+            out.update(zip(sums, (float(v) for v in total)))
+        if maxima or minima:
+            local = [float(v) for v in maxima.values()] + [-float(v) for v in minima.values()]
+            top = self.allreduce(np.array(local, dtype=np.float64), "max")
+            out.update(zip(maxima, (float(v) for v in top[:len(maxima)])))
+            out.update(zip(minima, (-float(v) for v in top[len(maxima):])))
+        return out
+
     def any(self, flag):
         """True on every rank if `flag` is true on any rank."""
         return bool(self.allreduce(1 if flag else 0, "max"))

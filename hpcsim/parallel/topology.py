@@ -101,3 +101,10 @@ class CartTopology:
         coords = tuple(cart.Get_coords(cart.Get_rank()))
         neighbours = tuple(tuple(cart.Shift(a, 1)) for a in range(3))
         return cls(cart, dims, coords, periodic, neighbours, cart.Get_rank())
+
+    def line(self, axis):
+        """The `Comm` of the ranks that share this rank's block coordinates on every axis but `axis` (a line of
+        blocks along `axis`, e.g. for a distributed transform along it)."""
+        from .comm import Comm
+
+        return Comm(self.cart.Sub([a == axis for a in range(3)]))

@@ -1,7 +1,15 @@
 """Deck sections of the `pic` family: `[pic]` (the plasma and the numerics) and `[[species]]` (one per species).
 
 Normalised units throughout (c = 1, time 1/omega_pe, length d_e, temperature m_e c^2, fields m_e c omega_pe / e,
-density n_0). The background field is given either as a vector `background_field`, or physically: two of
+density n_0).
+
+Bounds checked at validation: dt below the Yee Courant limit, compared as squares with a relative margin of
+COURANT_MARGIN (dt^2 sum_a 1/h_a^2 < (1 - COURANT_MARGIN)^2), so that a step at the limit up to rounding is
+refused; dt omega_p < 2 (omega_p^2 = sum_s q_s^2 n_s / m_s), the leapfrog stability limit of plasma
+oscillations; T / (m c^2) < 1 for every species (the loader samples a non-relativistic Maxwellian). Species
+names are ASCII (`deck.schema.ascii_name`), and no name may end with '_' followed by another species' name:
+per-species diagnostics are named `<diagnostic>_<species>`, and that is exactly the condition under which two
+such names could coincide (`heat_flux_x` of species `e` and `heat_flux` of species `x_e`). The background field is given either as a vector `background_field`, or physically: two of
 `beta_e`, `wpe_over_wce`, `theta_e` (with `b_direction`), from which `hpcsim.pic.units.PlasmaParameters` derives
 the rest; a species without a temperature then takes theta_e (electrons, charge < 0) or
 theta_e * temperature_ratio (ions). Validation refuses a step above the Yee Courant limit and warns where the
@@ -9,7 +17,7 @@ cells are too coarse for the Debye length (numerical heating).
 """
 import math
 
-from ..deck.schema import Key, Section, TableArray
+from ..deck.schema import Key, Section, TableArray, ascii_name
 from ..errors import InputError
 from .fields import courant_limit
 from .units import PROTON_ELECTRON_MASS_RATIO, PlasmaParameters
@@ -18,6 +26,8 @@ GHOST = 2
 PUSHERS = ("vay", "boris")
 QUANTILE_GROUP = 8                # perpendicular momenta per parallel quantile (2 radii x 4 directions)
 CELLS_PER_DEBYE_WARNING = 3.0     # h / lambda_De above this heats the plasma numerically (finite-grid instability)
+COURANT_MARGIN = 1e-9             # relative: dt within this of the Courant limit counts as at the limit
+PLASMA_STABILITY = 2.0            # leapfrog: dt omega_p < 2
 
 
 def _vector3(value, where):
@@ -68,11 +78,20 @@ PIC = Section("pic", "Electromagnetic particle-in-cell (normalised units: c = 1,
         "step's grid accesses in cache order. Measured on a 256^2 2D3V block: unsorted, a thermal plasma slows "
         "from 38 to 50 ns per particle-step within 350 steps (2x when fully mixed); sorted every 50 steps it "
         "stays at 38 ns, sorts included. A restart sorts where the uninterrupted run would.", minimum=0),
+    Key("loading_rng", "str", "counter", "Random numbers of the particle loading: counter (Philox keyed by run.seed, "
+        "species and particle id: the same plasma on any rank count) or per_rank (each rank's own stream, seeded "
+        "[run.seed, rank]: depends on the decomposition; for reproducing older runs).",
+        choices=("counter", "per_rank")),
     Key("dump_particles", "bool", True, "Write the particles with every field dump (openPMD particle species)."),
+    Key("reference_density", "float", 1.0e24, "Reference electron density n_0 in m^-3 that converts the "
+        "normalised output to SI for openPMD readers (unitSI: lengths d_e, times 1/omega_pe, E m_e c omega_pe / e, "
+        "B m_e omega_pe / e, J e n_0 c, rho e n_0); the dynamics do not depend on it.", minimum=0.0,
+        exclusive_minimum=True),
 ])
 
 SPECIES = TableArray("species", "A particle species (any number of [[species]] tables).", [
-    Key("name", "str", doc="Species name (letters, digits, _): names its diagnostics and openPMD records."),
+    Key("name", "str", doc="Species name (ASCII letters, digits, _; not ending in _<another species' name>): names "
+        "its diagnostics (<diagnostic>_<name>) and openPMD records.", check=ascii_name),
     Key("charge", "float", doc="Charge in e (electrons -1)."),
     Key("mass", "any", doc="Mass in m_e, or \"proton\".", check=_mass),
     Key("density", "float", 1.0, "Density in n_0.", minimum=0.0, exclusive_minimum=True),
@@ -167,23 +186,30 @@ def check(deck):
     if any(face != "periodic" for pair in mesh["bc"] for face in pair):
         raise InputError("the PIC family supports periodic boundaries only", "mesh.bc")
     spacing = [L / n for L, n in zip(mesh["length"], mesh["shape"])]
-    limit = courant_limit(spacing)
-    if run["dt"] >= limit:
-        raise InputError(f"dt = {run['dt']:.6g} is at or above the Yee Courant limit {limit:.6g} "
-                         f"(1 / sqrt(sum 1/h^2)); the field solve would be unstable", "run.dt")
+    if run["dt"] ** 2 * sum(1.0 / h**2 for h in spacing) >= (1.0 - COURANT_MARGIN) ** 2:
+        raise InputError(f"dt = {run['dt']:.6g} is at or above the Yee Courant limit {courant_limit(spacing):.6g} "
+                         f"(1 / sqrt(sum 1/h^2), relative margin {COURANT_MARGIN:g}); the field solve would be "
+                         f"unstable", "run.dt")
     background_field(p)
     if p["seed_field"][0] != 0.0:
         raise InputError("the x component must be 0 (a B_x varying along x would break div B = 0)", "pic.seed_field")
     names = [s["name"] for s in deck["species"]]
     for i, s in enumerate(deck["species"]):
         where = f"species[{i}]"
-        if not s["name"].isidentifier():
-            raise InputError(f"{s['name']!r} is not a name (letters, digits and _)", f"{where}.name")
         if s["name"] in names[:i]:
             raise InputError(f"{s['name']!r} is used by more than one species", f"{where}.name")
+        for other in names:
+            if s["name"].endswith(f"_{other}"):
+                raise InputError(f"{s['name']!r} ends with '_{other}', another species' name: their diagnostics "
+                                 f"<diagnostic>_<species> could coincide", f"{where}.name")
         if s["charge"] == 0.0:
             raise InputError("must not be zero (neutral particles do not couple to the fields)", f"{where}.charge")
-        species_temperatures(s, p, where)
+        mass = species_mass(s, p)
+        for key, theta in zip(("temperature_par", "temperature_perp"), species_temperatures(s, p, where)):
+            if theta >= mass:
+                name = "temperature" if "temperature" in s else key
+                raise InputError(f"T / m c^2 = {theta / mass:.3g} >= 1: the loader samples a non-relativistic "
+                                 f"Maxwellian (T << m c^2)", f"{where}.{name}")
         check_forcing(s, p, where)
         if s["momentum_loading"] == "quantiles":
             if s["particles_per_cell"] % QUANTILE_GROUP:
@@ -196,6 +222,16 @@ def check(deck):
             if round(ppc ** (1.0 / ndim)) ** ndim != ppc:
                 raise InputError(f"quiet_start needs m^{ndim} particles per cell, got {ppc}",
                                  f"{where}.particles_per_cell")
+    check_plasma_frequency(deck)
+
+
+def check_plasma_frequency(deck):
+    """dt omega_p < PLASMA_STABILITY, omega_p^2 = sum_s q_s^2 n_s / m_s (c = 1, omega_pe = 1 for n_0 electrons)."""
+    p, dt = deck["pic"], deck["run"]["dt"]
+    wp2 = sum(s["charge"] * s["charge"] * s["density"] / species_mass(s, p) for s in deck["species"])
+    if not dt * math.sqrt(wp2) < PLASMA_STABILITY:
+        raise InputError(f"dt omega_p = {dt * math.sqrt(wp2):.3g} >= {PLASMA_STABILITY:g} (omega_p^2 = sum q^2 n / m "
+                         f"over the species): plasma oscillations would grow without bound", "run.dt")
 
 
 def resolution_warnings(deck):

@@ -67,8 +67,7 @@ class Spectra:
         self.dft = xp.asarray(np.exp(-2j * math.pi * np.outer(m, i) / n))
         self.weight = np.where((m == 0) | (2 * m == n), 1.0, 2.0) * 0.5 * mesh.cell_volume / n
         self.k = 2.0 * math.pi * m / mesh.length[0]
-        remain = [a == 0 for a in range(len(mesh.topology.dims))]
-        self.lines = mesh.topology.cart.Sub(remain) if mesh.comm.size > 1 else None
+        self.lines = mesh.topology.line(0) if mesh.comm.size > 1 else None
         self.first_on_line = mesh.topology.coords[0] == 0
 
     def energy(self, components):

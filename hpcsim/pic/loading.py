@@ -1,8 +1,9 @@
 """Initial state of a PIC run from its deck: species loading, background field, and Gauss's law for E.
 
 Every owned cell receives `particles_per_cell` macro-particles of each species, at random positions in the cell
-(uniform, from the rank's seeded generator) or on a lattice (quiet start), with ids unique and the same on any
-rank count (`species.cell_positions`). Each macro-particle
+(uniform, from a counter-based generator keyed by the seed and the particle id, so that any rank count loads
+the same plasma: `sampling`) or on a lattice (quiet start), with ids unique and the same on any rank count
+(`species.cell_positions`). Each macro-particle
 carries the density `n_s / particles_per_cell`, so `qw = q n_s / particles_per_cell` (charge density per
 particle, as the deposition wants it).
 
@@ -16,19 +17,21 @@ import math
 
 import numpy as np
 
+from ..errors import NumericalError
 from ..linalg.config import make_solver
 from ..linalg.operators import ShiftedLaplacian
 from .deck import QUANTILE_GROUP, species_mass, species_temperatures
-from .species import Species, bi_maxwellian, cell_positions, quantile_bi_maxwellian
+from .sampling import CounterStreams, RankStreams
+from .species import Species, cell_positions, maxwellian_momenta, quantile_bi_maxwellian
 
 POISSON_RTOL = 1e-13
 
 
-def quantile_loading(mesh, ppc, rng, at_centre, mass, t_par, t_perp, b_hat):
+def quantile_loading(mesh, ppc, sampler, at_centre, mass, t_par, t_perp, b_hat):
     """(x, ids, u) with the deterministic momentum set of `quantile_bi_maxwellian` in every cell: groups of
     QUANTILE_GROUP particles (one parallel quantile, perpendicular momenta summing to zero) share a position,
     random in the cell or, with `at_centre`, the cell centre."""
-    x, ids = cell_positions(mesh, ppc, rng, quiet=False)
+    x, ids = cell_positions(mesh, ppc, sampler, quiet=False)
     cells, groups = x.shape[1] // ppc, ppc // QUANTILE_GROUP
     x = x.reshape(3, cells, groups, QUANTILE_GROUP)
     x[...] = x[..., :1]
@@ -53,18 +56,21 @@ def seed_field(pic, amplitude, mode):
 
 
 def load_species(deck, mesh, rng, b_hat, xp=np):
-    """The `Species` of the deck on this rank's block."""
+    """The `Species` of the deck on this rank's block, random numbers from `sampling.CounterStreams` keyed by
+    (run.seed, species number), or with pic.loading_rng = "per_rank" from the rank's generator `rng`."""
     p = deck["pic"]
     out = []
-    for s in deck["species"]:
+    for number, s in enumerate(deck["species"]):
+        sampler = CounterStreams(deck["run"]["seed"], number) if p["loading_rng"] == "counter" else RankStreams(rng)
         mass, ppc = species_mass(s, p), s["particles_per_cell"]
         t_par, t_perp = species_temperatures(s, p, "species")
         if s["momentum_loading"] == "quantiles":
-            x, ids, u = quantile_loading(mesh, ppc, rng, s["quiet_start"], mass, t_par, t_perp, b_hat)
+            x, ids, u = quantile_loading(mesh, ppc, sampler, s["quiet_start"], mass, t_par, t_perp, b_hat)
             u += np.asarray(s["drift"], dtype=float)[:, None]
         else:
-            x, ids = cell_positions(mesh, ppc, rng, s["quiet_start"])
-            u = bi_maxwellian(rng, x.shape[1], mass, t_par, t_perp, b_hat, s["drift"], symmetric=s["mirror_momenta"])
+            x, ids = cell_positions(mesh, ppc, sampler, s["quiet_start"])
+            g = sampler.normals(ids, ppc, s["mirror_momenta"])
+            u = maxwellian_momenta(g, mass, t_par, t_perp, b_hat, s["drift"])
         if s["velocity_perturbation"]:
             k = 2.0 * math.pi * s["perturbation_mode"] / mesh.length[0]
             u[0] += s["velocity_perturbation"] * np.sin(k * (x[0] - mesh.origin[0]))
@@ -84,7 +90,10 @@ def solve_initial_field(pic, backend):
     # a periodic box holds no uniform net charge: its mean (round-off when neutralised) is removed first
     net = mesh.comm.allreduce(float(xp.sum(rho[mesh.interior]))) / mesh.global_cells
     rho[mesh.interior] -= net
-    result = solver.solve(rho, phi)
+    try:
+        result = solver.solve(rho, phi)
+    except NumericalError as exc:
+        raise NumericalError(f"pic.initial_poisson: the initial Gauss's-law solve failed: {exc}") from None
     result.net_charge_density = net
     mesh.fill_ghosts(phi)
     for a in range(mesh.ndim):

@@ -13,10 +13,13 @@ import math
 import numpy as np
 
 from ..errors import NumericalError
+from ..field_state import Unit
 from ..io import Record
 from ..mesh import Mesh
+from ..models import Family, Units
 from ..parallel import inside_block
-from .deck import (GHOST, SECTIONS, background_field, check, plasma_parameters, resolution_warnings,  # noqa: F401
+from ..runtime import Model
+from .deck import (GHOST, SECTIONS, background_field, check, plasma_parameters, resolution_warnings,
                    species_mass, species_temperatures)
 from . import krook
 from .diagnostics import Spectra, moments
@@ -25,22 +28,24 @@ from .fields import courant_limit
 from .forcing import Forcing, forced
 from .loading import load_species, seed_field, solve_initial_field
 from .species import Species
+from .units import OutputUnits
 
-TIME_DEPENDENT = True
 PARTICLE_ARRAYS = ("x", "u", "ids")
 E_UNIT = (1, 1, -3, -1, 0, 0, 0)     # unit dimensions (L, M, T, I, theta, N, J) of E, B, J, rho
 B_UNIT = (0, 1, -2, -1, 0, 0, 0)
 J_UNIT = (-2, 0, 0, 1, 0, 0, 0)
 RHO_UNIT = (-3, 0, 1, 1, 0, 0, 0)
+# In-cell positions (x, y, z) of the Yee components (see kernels/yee_elements.py); J like E, rho on the nodes.
+E_POSITION = ((0.5, 0.0, 0.0), (0.0, 0.5, 0.0), (0.0, 0.0, 0.5))
+B_POSITION = ((0.0, 0.5, 0.5), (0.5, 0.0, 0.5), (0.5, 0.5, 0.0))
+RHO_POSITION = (0.0, 0.0, 0.0)
 
 
-class Model:
-    time_dependent = True
-
+class PICModel(Model):
     def __init__(self, deck, comm, backend, rng):
         p = deck["pic"]
-        self.backend, self.xp = backend, backend.xp
-        self.mesh = mesh = Mesh.from_deck(deck, comm, GHOST)
+        mesh = Mesh.from_deck(deck, comm, GHOST)
+        super().__init__(mesh, backend)
         self.b0 = background_field(p)
         norm = math.sqrt(sum(v * v for v in self.b0))
         self.b_hat = [v / norm for v in self.b0] if norm > 0 else list(np.asarray(p["b_direction"]) /
@@ -63,8 +68,21 @@ class Model:
         for a in range(3):
             self.pic.fields.b[a][mesh.interior] = self.b0[a]
         seed_field(self.pic, p["seed_field"], p["seed_mode"])
+        self.units = OutputUnits.from_density(p["reference_density"])
+        self._declare_fields()
         self.parameters = self._parameters(deck)
         self.warnings = resolution_warnings(deck)
+
+    def _declare_fields(self):
+        """E and B (the state) and J (output) as openPMD vector records in SI through the reference density."""
+        f, units = self.pic.fields, self.units
+        for name, comps, unit, positions, state in (
+                ("E", f.e, Unit(E_UNIT, units.electric), E_POSITION, True),
+                ("B", f.b, Unit(B_UNIT, units.magnetic), B_POSITION, True),
+                ("J", f.j, Unit(J_UNIT, units.current), E_POSITION, False)):
+            for a, c in enumerate("xyz"):
+                self.fields.add(f"{name}_{c}", comps[a], unit=unit, position=positions[a], record=name,
+                                component=c, state=state)
 
     def _parameters(self, deck):
         """Given and derived plasma parameters (normalised units), printed at start and written to the output."""
@@ -93,11 +111,7 @@ class Model:
     def particle_count(self):
         return self.mesh.comm.allreduce(sum(int(s.x.shape[1]) for s in self.pic.species))
 
-    # -- model protocol -------------------------------------------------------------------------------------
-    def state_fields(self):
-        f = self.pic.fields
-        return {**{f"E_{c}": f.e[a] for a, c in enumerate("xyz")}, **{f"B_{c}": f.b[a] for a, c in enumerate("xyz")}}
-
+    # -- family contract ------------------------------------------------------------------------------------
     def step(self, dt):
         if self.sort_every and self.steps % self.sort_every == 0:
             self.pic.sort()
@@ -129,12 +143,9 @@ class Model:
         return {"spectrum_E": attrs, "spectrum_B": attrs, "spectrum_Ex": attrs}
 
     def records(self):
-        mesh, f, host = self.mesh, self.pic.fields, self.backend.to_host
-        vector = {name: {c: Record(np.asarray(host(mesh.owned(comp[a]))), unit)
-                         for a, c in enumerate("xyz")}
-                  for name, comp, unit in (("E", f.e, E_UNIT), ("B", f.b, B_UNIT), ("J", f.j, J_UNIT))}
-        rho = np.asarray(host(self.pic.charge_density())).reshape(mesh.local_shape[: mesh.ndim])
-        return {**vector, "rho": Record(rho, RHO_UNIT)}
+        """E, B, J from the declared fields, and the charge density rho (deposited for the dump)."""
+        rho = np.asarray(self.backend.to_host(self.pic.charge_density())).reshape(self.mesh.local_shape[: self.mesh.ndim])
+        return {**self.fields.records(), "rho": Record(rho, RHO_UNIT, self.units.charge_density, RHO_POSITION)}
 
     def particles(self):
         """openPMD particle species of this rank (None when particle dumps are off)."""
@@ -151,20 +162,20 @@ class Model:
     def _ppc(self, s):
         return round(s.charge * self.density[s.name] / s.qw)
 
-    def solver_state(self):
-        """The steps taken (the particle sorts fall on multiples of sort_every: a restart sorts when the
-        uninterrupted run would)."""
-        return {"steps": self.steps}
-
-    def particle_state(self):
-        """This rank's particles for a checkpoint: {'<species>/<x|u|ids>': array with particles on the last axis}."""
+    def checkpoint_state(self):
+        """E and B, the steps taken (the particle sorts fall on multiples of sort_every: a restart sorts when
+        the uninterrupted run would) and this rank's particles {'<species>/<x|u|ids>': particles on the last
+        axis}."""
+        state = super().checkpoint_state()
+        state.values["steps"] = self.steps
         host = self.backend.to_host
-        return {f"{s.name}/{k}": np.asarray(host(getattr(s, k))) for s in self.pic.species for k in PARTICLE_ARRAYS}
+        state.particles.update({f"{s.name}/{k}": np.asarray(host(getattr(s, k)))
+                                for s in self.pic.species for k in PARTICLE_ARRAYS})
+        return state
 
-    def restore(self, fields, state, particles=None):
-        mesh, xp = self.mesh, self.xp
-        for name, array in self.state_fields().items():
-            array[mesh.interior] = xp.asarray(fields[name]).reshape(mesh.local_shape)
+    def restore(self, state):
+        super().restore(state)
+        mesh, xp, particles = self.mesh, self.xp, state.particles
         restored = []
         for s in self.pic.species:
             arrays = {k: particles[f"{s.name}/{k}"] for k in PARTICLE_ARRAYS}
@@ -172,5 +183,15 @@ class Model:
             arrays = {k: xp.asarray(np.ascontiguousarray(v[..., mine])) for k, v in arrays.items()}
             restored.append(Species(s.name, s.charge, s.mass, arrays["x"], arrays["u"], arrays["ids"], s.qw))
         self.pic.species[:] = restored
-        self.steps = int(state.get("steps", 0))
+        self.steps = int(state.values.get("steps", 0))
+
+
+def output_units(deck):
+    units = OutputUnits.from_density(deck["pic"]["reference_density"])
+    return Units(units.length, units.time, "plasma units: c = 1, t in 1/omega_pe, x in d_e = c/omega_pe, fields in "
+                 "m_e c omega_pe / e, density in n_0 (SI scales from pic.reference_density)")
+
+
+FAMILY = Family("pic", tuple(SECTIONS), PICModel, ghost=GHOST, time_dependent=True, check=check,
+                warnings=resolution_warnings, units=output_units)
 

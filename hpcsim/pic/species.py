@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import ndtri
 
+from .sampling import RankStreams
+
 
 @dataclass
 class Species:
@@ -38,13 +40,16 @@ class Species:
         return float((u2 / (1.0 + (1.0 + u2) ** 0.5)).sum()) * self.mass * (self.qw / self.charge) * cell_volume
 
 
-def cell_positions(mesh, ppc, rng=None, quiet=False):
+def cell_positions(mesh, ppc, sampler=None, quiet=False):
     """(x[3, N], ids[N]) of `ppc` particles in every owned cell (cells in C order, then particles): uniform
-    random offsets in the cell from `rng`, or with `quiet` the lattice ((k_a + 1/2) / m per axis, ppc = m^ndim).
-    ids = global cell index * ppc + k: unique, and the same on any rank count."""
+    random offsets in the cell from `sampler` (`sampling.CounterStreams` or `RankStreams`), or with `quiet`
+    the lattice ((k_a + 1/2) / m per axis, ppc = m^ndim). ids = global cell index * ppc + k: unique, and the
+    same on any rank count."""
     nd = mesh.ndim
     index = np.indices(mesh.local_shape[:nd]).reshape(nd, -1)
     cells = index.shape[1]
+    cell = [np.repeat(index[a] + mesh.local_offset[a], ppc) for a in range(nd)]
+    ids = (np.ravel_multi_index(cell, mesh.global_shape[:nd]) * ppc + np.tile(np.arange(ppc), cells)).astype(np.int64)
     if quiet:
         per_axis = round(ppc ** (1.0 / nd))
         if per_axis**nd != ppc:
@@ -52,14 +57,11 @@ def cell_positions(mesh, ppc, rng=None, quiet=False):
         lattice = (np.indices((per_axis,) * nd).reshape(nd, -1) + 0.5) / per_axis
         offset = [np.tile(lattice[a], cells) for a in range(nd)]
     else:
-        offset = [rng.random(cells * ppc) for _ in range(nd)]
+        offset = sampler.offsets(ids, nd)
     x = np.zeros((3, cells * ppc))
-    cell = []
     for a in range(nd):
-        cell.append(np.repeat(index[a] + mesh.local_offset[a], ppc))
         x[a] = mesh.origin[a] + (cell[a] + offset[a]) * mesh.spacing[a]
-    ids = np.ravel_multi_index(cell, mesh.global_shape[:nd]) * ppc + np.tile(np.arange(ppc), cells)
-    return x, ids.astype(np.int64)
+    return x, ids
 
 
 def quiet_start(mesh, particles_per_cell):
@@ -70,17 +72,20 @@ def quiet_start(mesh, particles_per_cell):
 
 def bi_maxwellian(rng, count, mass, theta_par, theta_perp, b_hat=(1.0, 0.0, 0.0), drift=(0.0, 0.0, 0.0),
                   symmetric=False):
-    """Momenta u[3, count] of a drifting bi-Maxwellian: thermal spreads sqrt(theta_par / m) along the unit
-    vector b_hat and sqrt(theta_perp / m) across it (non-relativistic sampling, for theta << 1), plus `drift`
-    (a u = gamma v). With `symmetric`, the second half of the particles mirrors the first (u -> -u before the
-    drift), which zeroes the sampled mean momentum and lowers the noise of the initial current."""
+    """Momenta u[3, count] of a drifting bi-Maxwellian drawn from the numpy Generator `rng` (see
+    `maxwellian_momenta`). With `symmetric`, the second half of the particles mirrors the first (u -> -u before
+    the drift), which zeroes the sampled mean momentum and lowers the noise of the initial current."""
+    g = RankStreams(rng).normals(range(count), 1, symmetric)
+    return maxwellian_momenta(g, mass, theta_par, theta_perp, b_hat, drift)
+
+
+def maxwellian_momenta(g, mass, theta_par, theta_perp, b_hat=(1.0, 0.0, 0.0), drift=(0.0, 0.0, 0.0)):
+    """Momenta u[3, N] of a drifting bi-Maxwellian from standard normals g[3, N]: thermal spreads
+    sqrt(theta_par / m) along the unit vector b_hat and sqrt(theta_perp / m) across it (non-relativistic
+    sampling, for theta << m), plus `drift` (a u = gamma v)."""
     b, p1, p2 = perpendicular_basis(b_hat)
-    half = (count + 1) // 2 if symmetric else count
-    g = rng.standard_normal((3, half))
     u = (np.sqrt(theta_par / mass) * g[0] * b[:, None] + np.sqrt(theta_perp / mass) * (g[1] * p1[:, None]
                                                                                           + g[2] * p2[:, None]))
-    if symmetric:
-        u = np.concatenate([u, -u], axis=1)[:, :count]
     return u + np.asarray(drift, dtype=float)[:, None]
 
 

@@ -15,6 +15,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from ..errors import InputError
+from ..io.openpmd import ELECTRON_MASS_SI, ELEMENTARY_CHARGE_SI, SPEED_OF_LIGHT_SI
 from .fields import courant_limit
 
 PROTON_ELECTRON_MASS_RATIO = 1836.15267343   # CODATA 2018
@@ -71,3 +72,26 @@ class PlasmaParameters:
             out["courant_number"] = dt / courant_limit(spacing)
             out["dt_omega_ce"] = dt * omega_ce
         return out
+
+
+VACUUM_PERMITTIVITY_SI = 8.8541878128e-12    # CODATA 2018
+
+
+@dataclass(frozen=True)
+class OutputUnits:
+    """SI values of the normalised units for a reference density n_0 (m^-3): omega_pe = sqrt(n_0 e^2 /
+    (eps_0 m_e)), d_e = c / omega_pe; E in m_e c omega_pe / e (V/m), B in m_e omega_pe / e (T), J in e n_0 c
+    (A/m^2), rho in e n_0 (C/m^3)."""
+
+    length: float
+    time: float
+    electric: float
+    magnetic: float
+    current: float
+    charge_density: float
+
+    @classmethod
+    def from_density(cls, n0):
+        e, m, c = ELEMENTARY_CHARGE_SI, ELECTRON_MASS_SI, SPEED_OF_LIGHT_SI
+        wpe = math.sqrt(n0 * e * e / (VACUUM_PERMITTIVITY_SI * m))
+        return cls(c / wpe, 1.0 / wpe, m * c * wpe / e, m * wpe / e, e * n0 * c, e * n0)

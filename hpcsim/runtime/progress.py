@@ -33,26 +33,45 @@ class RunLog:
         self.to_file(message)
 
     def to_file(self, message):
+        """Append to log.txt; a failed write (a full disk) stops the file log with one warning on the terminal,
+        it does not stop the run (the run's own writes report the fault)."""
         if self.file:
             stamp = format_seconds(time.perf_counter() - self.start)
-            self.file.write(f"[{stamp}] {message}\n")
-            self.file.flush()
+            try:
+                self.file.write(f"[{stamp}] {message}\n")
+                self.file.flush()
+            except OSError as exc:
+                self._drop_file(exc)
 
-    def progress(self, step, first, last, sim_time):
-        """Step counter with rate and ETA: a live line on a terminal, a log line every 30 s otherwise."""
+    def _drop_file(self, exc):
+        file, self.file = self.file, None
+        self.stream.write(f"hpcsim: warning: {file.name}: {exc.strerror or exc}; the log continues here only\n")
+        try:
+            file.close()
+        except OSError:
+            pass
+
+    def progress(self, step, first, last, sim_time, fraction=None):
+        """Step counter with rate and ETA: a live line on a terminal, a log line every 30 s otherwise. The ETA
+        comes from the steps left to `last`, or, when `fraction` (of the run done, by simulation time) is
+        given, from that fraction."""
         if not self.active:
             return
         elapsed = time.perf_counter() - self.start
         done = step - first
         rate = done / elapsed if elapsed > 0 else 0.0
-        eta = (last - step) / rate if rate > 0 else 0.0
-        line = (f"step {step}/{last}  t = {sim_time:.6g}  {rate:.3g} steps/s  "
-                f"elapsed {format_seconds(elapsed)}  ETA {format_seconds(eta)}")
+        if fraction is not None:
+            eta = elapsed * (1.0 - fraction) / fraction if fraction > 0 else 0.0
+            counter = f"step {step}  t = {sim_time:.6g} ({100.0 * fraction:.1f} %)"
+        else:
+            eta = (last - step) / rate if rate > 0 else 0.0
+            counter = f"step {step}/{last}  t = {sim_time:.6g}"
+        line = f"{counter}  {rate:.3g} steps/s  elapsed {format_seconds(elapsed)}  ETA {format_seconds(eta)}"
         if self.tty:
             self.stream.write("\r" + line + "   ")
             self.stream.flush()
             self._progress_shown = True
-        if elapsed - self._last_progress_log >= 30.0 or step == last:
+        if elapsed - self._last_progress_log >= 30.0 or step == last or fraction == 1.0:
             self._last_progress_log = elapsed
             self.to_file(line)
 
@@ -60,4 +79,7 @@ class RunLog:
         if self._progress_shown:
             self.stream.write("\n")
         if self.file:
-            self.file.close()
+            try:
+                self.file.close()
+            except OSError as exc:
+                self._drop_file(exc)

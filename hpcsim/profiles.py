@@ -1,10 +1,12 @@
-"""Deck keys and checks shared by the linear-solver family's problems (poisson, diffusion)."""
+"""Initial and source profiles any family can offer in its deck section: amplitude, Laplacian eigenmode numbers,
+gaussian centre and width, and per-face boundary values, with their checks; `gaussian` evaluates the profile on
+a rank's owned cells."""
 import math
 
 import numpy as np
 
-from ..deck.schema import Key
-from ..errors import InputError
+from .deck.schema import Key
+from .errors import InputError
 
 
 def profile_keys(what):
