@@ -30,7 +30,7 @@ def solve(comm, shape):
     from hpcsim.linalg.cg import CG
     from hpcsim.linalg.multigrid import Multigrid
     from hpcsim.linalg.operators import ShiftedLaplacian
-    from hpcsim.linalg.problem import gaussian
+    from hpcsim.profiles import gaussian
     from hpcsim.mesh import Mesh
 
     mesh = Mesh.create(comm, shape, [1.0] * len(shape), "dirichlet")
