@@ -1,57 +1,7 @@
-"""GPU (numba.cuda) kernels of the geometric multigrid, one thread per owned cell; same interface as
-`multigrid_cpu` and the same per-element bodies (`multigrid_elements`)."""
-from numba import cuda
+"""GPU (numba.cuda) kernels of the geometric multigrid, one thread per owned cell: the loops of `multigrid_loops`
+generated for the GPU, with the interface of `multigrid_cpu`."""
+from . import multigrid_loops
+from .loops import export, generate
 
-from . import multigrid_elements as el
-from . import stencil
-from .gpu_grid import launch, owned_cell
-from .twice import compile_for
-
-_cell = compile_for(cuda.jit(device=True), stencil.laplacian_at, stencil.shifted_laplacian_at, el._axis, el._fine_range, el._weight, el.prolong_add_at,
-                    el.restrict_at, el.chebyshev_at, el.gauss_seidel_at)
-prolong_add_cell, restrict_cell, chebyshev_cell = _cell.prolong_add_at, _cell.restrict_at, _cell.chebyshev_at
-gauss_seidel_cell = _cell.gauss_seidel_at
-
-
-@cuda.jit
-def _prolong_add(ec, ef, gf, nf, gc, c):
-    i, j, k, inside = owned_cell(gf, nf)
-    if inside:
-        prolong_add_cell(ec, ef, i, j, k, gf[0], gf[1], gf[2], gc[0], gc[1], gc[2], c[0], c[1], c[2])
-
-
-@cuda.jit
-def _restrict(rf, rc, gf, gc, nc, c):
-    i, j, k, inside = owned_cell(gc, nc)
-    if inside:
-        restrict_cell(rf, rc, i, j, k, gf[0], gf[1], gf[2], gc[0], gc[1], gc[2], c[0], c[1], c[2])
-
-
-@cuda.jit
-def _chebyshev(x, d, r, inv_diag, c1, c2, g, n):
-    i, j, k, inside = owned_cell(g, n)
-    if inside:
-        chebyshev_cell(x, d, r, inv_diag, c1, c2, i, j, k)
-
-
-@cuda.jit
-def _gauss_seidel(b, x, inv_diag, colour, parity, g, n, o, w, alpha, beta):
-    i, j, k, inside = owned_cell(g, n)
-    if inside:
-        gauss_seidel_cell(b, x, inv_diag, colour, parity, i, j, k, o[0], o[1], o[2], w[0], w[1], w[2], alpha, beta)
-
-
-def gauss_seidel(b, x, inv_diag, colour, parity, g, n, o, w, alpha, beta):
-    _gauss_seidel[launch(n)](b, x, inv_diag, colour, parity, g, n, o, w, alpha, beta)
-
-
-def prolong_add(ec, ef, gf, nf, gc, c):
-    _prolong_add[launch(nf)](ec, ef, gf, nf, gc, c)
-
-
-def restrict(rf, rc, gf, gc, nc, c):
-    _restrict[launch(nc)](rf, rc, gf, gc, nc, c)
-
-
-def chebyshev(x, d, r, inv_diag, c1, c2, g, n):
-    _chebyshev[launch(n)](x, d, r, inv_diag, c1, c2, g, n)
+__all__ = export(globals(), generate("multigrid", "gpu", multigrid_loops.LOOPS, multigrid_loops.BODIES),
+                 multigrid_loops.LOOPS)

@@ -43,6 +43,9 @@ SOLVER = Section("solver", "Linear solver for the implicit solves (matrix-free, 
         minimum=1),
     Key("mg_smoother", "str", "chebyshev", "Multigrid smoother (rbgs: red-black Gauss-Seidel, shifted Laplacian "
         "only).", choices=("chebyshev", "jacobi", "rbgs")),
+    Key("mg_coarse", "str", "rediscretise", "Multigrid coarse operators: rediscretise (the same discretisation on "
+        "each coarser grid) or galerkin (R A P, assembled; for variable coefficients, large shifts and the "
+        "biharmonic operator).", choices=("rediscretise", "galerkin")),
     Key("chebyshev_steps", "int", 4, "Chebyshev preconditioner: polynomial degree.", minimum=1),
     Key("check_every", "int", 8, "GPU, one rank, method cg: iterations between convergence checks (the scalars "
         "stay on the device and the host reads the residual history only then; at most check_every - 1 "

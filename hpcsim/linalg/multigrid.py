@@ -1,18 +1,19 @@
 """Geometric multigrid V-cycle on the distributed cell-centred mesh: a CG preconditioner and a solver.
 
-Hierarchy. A level is coarsened along every axis on which every rank's block has an even number of cells
-(at least 2), halving the blocks in place so no data moves between ranks; axes with odd blocks stop coarsening
-(semi-coarsening goes on along the others). The coarse operators are rediscretisations (same alpha, beta and
-boundary kinds, doubled spacing). When the blocks become small (fewer than `agglomerate_below` cells per rank)
-or no axis can be coarsened any more, a multi-rank level is gathered onto rank 0, which continues with a serial
-hierarchy; the bottom level is solved directly (sparse LU of the assembled operator; see `DirectBottom` for
-singular problems) when it has at most `direct_max` cells, or else by
-`bottom_steps` Chebyshev iterations. Odd global sizes therefore work, with a larger bottom problem; sizes with
-many factors of two coarsen furthest.
+Hierarchy. Every level is coarsened along each axis of at least 3 cells whose spacing is within 1.5x of the
+finest spacing among them (semi-coarsening of anisotropic grids), from N to ceil(N / 2) cells, on any block
+sizes: odd extents give non-nested coarse grids, and each rank keeps the coarse cells whose centres lie in its
+block (`transfer`), so no data moves between ranks until the blocks are small. The coarse operators are
+rediscretisations or Galerkin products R A P (`coarse_operators`). A multi-rank level is gathered onto rank 0
+(`Agglomerate`), which goes on with a serial hierarchy, when its largest block has fewer than
+`agglomerate_below` cells or coarsening would leave a block under two cells (or under the coarse stencil's
+radius) along an axis. The hierarchy ends on one rank at a level of at most `direct_max` cells (or one that
+cannot be coarsened further), solved exactly (`DirectBottom`).
 
-Cycle. Smoothing (pre and post, `sweeps` steps each; Chebyshev on D^-1 A by default, see `smoothers`), restriction R = P^T / 2^d of the
-residual (ghosts filled with the homogeneous boundary condition so that R is exactly the transpose), linear
-interpolation P of the correction. All pieces are symmetric, so the V-cycle is an SPD preconditioner for CG.
+Cycle. Smoothing (pre and post, `sweeps` steps each; Chebyshev on D^-1 A by default, see `smoothers`),
+restriction R = c P^T of the residual, interpolation P of the correction, with the ghosts of both filled by the
+homogeneous boundary condition so that R is exactly c P^T. All pieces are symmetric, so the V-cycle is an SPD
+preconditioner for CG (positive semi-definite on the constants for singular problems).
 """
 import math
 import time
@@ -21,18 +22,30 @@ import numpy as np
 import scipy.sparse.linalg as spla
 
 from ..mesh import Mesh
-from .chebyshev import Chebyshev
+from .coarse_operators import COARSE_OPERATORS, cell_fields, galerkin_radii, on_mesh
 from .smoothers import SMOOTHERS
+from .transfer import Transfer
+
+ANISOTROPY = 1.5     # an axis coarsens while its spacing is at most this times the finest coarsened spacing
 
 
 class Level:
     def __init__(self, op, sweeps, smoother):
         self.op, self.mesh = op, op.mesh
-        self.g, self.n = op.g, op.n
         self.smoother = SMOOTHERS[smoother](op, sweeps)
-        xp = op.xp
-        self.b, self.x, self.r = (self.mesh.zeros(xp) for _ in range(3))
-        self.coarsen = None   # per-axis flags (0/1) towards the next level
+        self.b, self.x, self.r = (self.mesh.zeros(op.xp) for _ in range(3))
+        self.transfer = None   # towards the next level
+        self.bottom = None
+
+
+def coarsening_axes(mesh, ghost=1):
+    """The axes to coarsen: at least 3 cells (and at least `ghost` once coarsened, so that a periodic axis on
+    one rank fills its ghosts), and spacing within ANISOTROPY of the finest such axis."""
+    axes = [a for a in range(mesh.ndim) if mesh.global_shape[a] >= max(3, 2 * ghost - 1)]
+    if not axes:
+        return []
+    finest = min(mesh.spacing[a] for a in axes)
+    return [a for a in axes if mesh.spacing[a] <= ANISOTROPY * finest]
 
 
 class DirectBottom:
@@ -62,14 +75,17 @@ class DirectBottom:
         x[mesh.interior] = self.op.xp.asarray(sol.reshape(mesh.local_shape))
 
 
-class SmootherBottom:
-    """Approximate bottom solve by a fixed number of Chebyshev steps over the whole spectrum (linear, SPD)."""
+def _block(mesh):
+    """Global 3-D index slices of this rank's block."""
+    return tuple(slice(o, o + n) for o, n in zip(mesh.local_offset, mesh.local_shape))
 
-    def __init__(self, op, steps):
-        self.cheb = Chebyshev(op, steps=steps, ratio=100.0)
 
-    def __call__(self, b, x):
-        self.cheb.apply(b, x)
+def _assemble(blocks, shape, trail=()):
+    """The global array (3-D, with trailing axes `trail` per cell) from (block slices, values) pairs."""
+    glob = np.zeros(tuple(shape) + tuple(trail))
+    for slices, values in blocks:
+        glob[slices] = values
+    return glob
 
 
 class Agglomerate:
@@ -78,60 +94,63 @@ class Agglomerate:
     def __init__(self, op, options):
         self.op, mesh = op, op.mesh
         self.sub = None
+        gathered = mesh.comm.gather((_block(mesh), cell_fields(op)))
         if mesh.comm.is_root:
             serial = Mesh.create(mesh.comm.self_comm(), mesh.global_shape, mesh.length, mesh.boundaries,
                                  mesh.ghost, origin=mesh.origin)
-            self.sub = Multigrid(op.coarsened(serial), **options)
+            shape3 = serial.local_shape
+            fields = [_assemble([(s, f[m]) for s, f in gathered], shape3, gathered[0][1][m].shape[3:])
+                      for m in range(len(gathered[0][1]))]
+            self.sub = Multigrid(on_mesh(op, serial, fields), **options)
             self.sub_b, self.sub_x = serial.zeros(op.xp), serial.zeros(op.xp)
 
     def __call__(self, b, x):
         mesh, host = self.op.mesh, self.op.backend.to_host
-        blocks = mesh.comm.gather((mesh.block_slices(), np.asarray(host(mesh.owned(b)))))
+        blocks = mesh.comm.gather((_block(mesh), np.asarray(host(b[mesh.interior]))))
         parts = None
         if mesh.comm.is_root:
             serial = self.sub.levels[0].mesh
-            glob = np.zeros(serial.local_shape[: serial.ndim])
-            for slices, values in blocks:
-                glob[slices] = values
-            self.sub_b[serial.interior] = self.op.xp.asarray(glob.reshape(serial.local_shape))
+            self.sub_b[serial.interior] = self.op.xp.asarray(_assemble(blocks, serial.local_shape))
             self.sub.apply(self.sub_b, self.sub_x)
-            sol = np.asarray(host(serial.owned(self.sub_x)))
+            sol = np.asarray(host(self.sub_x[serial.interior]))
             parts = [sol[slices] for slices, _ in blocks]
-        mine = mesh.comm.scatter(parts)
-        x[mesh.interior] = self.op.xp.asarray(mine.reshape(mesh.local_shape))
+        x[mesh.interior] = self.op.xp.asarray(mesh.comm.scatter(parts))
 
 
 class Multigrid:
-    """V-cycle preconditioner (`apply(r, z)`) and stand-alone solver (`solve(b, x, rtol, max_cycles)`)."""
+    """V-cycle preconditioner (`apply(r, z)`) and stand-alone solver (`solve(b, x, rtol, max_cycles)`).
+
+    `coarse`: "rediscretise" or "galerkin" (see `coarse_operators`)."""
 
     symmetric = True
 
-    def __init__(self, operator, sweeps=2, smoother="chebyshev", agglomerate_below=2048, direct_max=8192,
-                 bottom_steps=40, max_levels=30):
+    def __init__(self, operator, sweeps=2, smoother="chebyshev", coarse="rediscretise", agglomerate_below=2048,
+                 direct_max=8192):
         t0 = time.perf_counter()
-        options = dict(sweeps=sweeps, smoother=smoother, agglomerate_below=agglomerate_below,
-                       direct_max=direct_max, bottom_steps=bottom_steps, max_levels=max_levels)
-        self.kernels = operator.backend.kernels("multigrid")
+        options = dict(sweeps=sweeps, smoother=smoother, coarse=coarse, agglomerate_below=agglomerate_below,
+                       direct_max=direct_max)
+        build = COARSE_OPERATORS[coarse]
         self.levels = [Level(operator, sweeps, smoother)]
         while True:
             level = self.levels[-1]
             mesh, comm = level.mesh, level.mesh.comm
-            local = np.array([n % 2 == 0 and n >= 2 for n in mesh.local_shape[: mesh.ndim]], dtype=np.int64)
-            axes = [a for a, ok in enumerate(comm.allreduce(local, "min")) if ok]
-            cells = int(np.prod(mesh.local_shape))
-            small = comm.allreduce(cells, "max") < agglomerate_below
-            if comm.size > 1 and (small or not axes):
-                level.bottom = Agglomerate(level.op, options)
+            ghost = mesh.ghost
+            axes = coarsening_axes(mesh, ghost)
+            if coarse == "galerkin":
+                ghost = max(galerkin_radii(level.op, mesh, axes))
+                axes = coarsening_axes(mesh, ghost)
+            if mesh.global_cells <= direct_max or not axes:
+                level.bottom = DirectBottom(level.op) if comm.size == 1 else Agglomerate(level.op, options)
                 break
-            if comm.size == 1 and mesh.global_cells <= direct_max:
-                level.bottom = DirectBottom(level.op)
-                break
-            if not axes or len(self.levels) == max_levels:
-                level.bottom = SmootherBottom(level.op, bottom_steps)
-                break
-            level.bottom = None
-            level.coarsen = tuple(1 if a in axes else 0 for a in range(3))
-            self.levels.append(Level(level.op.coarsened(mesh.coarsened(axes)), sweeps, smoother))
+            transfer = Transfer(mesh, axes, ghost, level.op.backend)
+            if comm.size > 1:
+                small = comm.allreduce(int(np.prod(mesh.local_shape)), "max") < agglomerate_below
+                if small or comm.allreduce(transfer.min_block, "min") < max(2, ghost):
+                    level.bottom = Agglomerate(level.op, options)
+                    break
+            transfer.widen(comm.allreduce(transfer.reach, "max"))
+            level.transfer = transfer
+            self.levels.append(Level(build(level.op, transfer), sweeps, smoother))
         self.setup_seconds = time.perf_counter() - t0
 
     def describe(self):
@@ -156,13 +175,11 @@ class Multigrid:
             return
         level.smoother.smooth(b, x, zero_start=True)
         level.op.residual(b, x, level.r, reduce=False)
-        level.mesh.fill_ghosts(level.r)
         coarse = self.levels[index + 1]
-        self.kernels.restrict(level.r, coarse.b, level.g, coarse.g, coarse.n, level.coarsen)
+        level.transfer.restrict(level.r, coarse.b)
         coarse.x[...] = 0.0
         self._cycle(index + 1, coarse.b, coarse.x)
-        coarse.mesh.fill_ghosts(coarse.x)
-        self.kernels.prolong_add(coarse.x, x, level.g, level.n, coarse.g, level.coarsen)
+        level.transfer.prolong_add(coarse.x, x)
         level.smoother.smooth(b, x, post=True)
 
     def solve(self, b, x, rtol=1e-8, max_cycles=100):

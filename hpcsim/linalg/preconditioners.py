@@ -33,7 +33,8 @@ PRECONDITIONERS = {
     "jacobi": lambda op, opts: Jacobi(op),
     "chebyshev": lambda op, opts: Chebyshev(op, steps=opts.get("chebyshev_steps", 4)),
     "multigrid": lambda op, opts: Multigrid(op, sweeps=opts.get("mg_sweeps", 2),
-                                            smoother=opts.get("mg_smoother", "chebyshev")),
+                                            smoother=opts.get("mg_smoother", "chebyshev"),
+                                            coarse=opts.get("mg_coarse", "rediscretise")),
 }
 
 

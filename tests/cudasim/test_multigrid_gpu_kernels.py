@@ -1,40 +1,58 @@
 """The numba.cuda multigrid kernels and the variable-coefficient operator kernel, under the CUDA simulator,
 against the CPU kernels compiled from the same per-element functions."""
+import itertools
 
 import numpy as np
 import pytest
 
-from simulated_gpu import SKIP_REASON, kernel_target  # noqa: E402
+from simulated_gpu import SKIP_REASON, SimulatedGPU, assert_kernel_equal, kernel_target  # noqa: E402
 
 if kernel_target() is None:
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
+from hpcsim.backend import CPUBackend  # noqa: E402
 from hpcsim.kernels import linalg_cpu, linalg_gpu, multigrid_cpu, multigrid_gpu  # noqa: E402
+from hpcsim.linalg.transfer import Transfer  # noqa: E402
 from hpcsim.mesh import Mesh  # noqa: E402
 from hpcsim.parallel import Comm  # noqa: E402
 
 
-@pytest.mark.parametrize("shape,bc,axes", [((8,), "dirichlet", [0]), ((6, 5), ["neumann", "periodic"], [0]),
-                                           ((4, 4, 2), ["dirichlet", "periodic", "neumann"], [0, 1, 2])])
+@pytest.mark.parametrize("shape,bc,axes", [((8,), "dirichlet", [0]), ((7, 5), ["neumann", "periodic"], [0]),
+                                           ((5, 4, 3), ["dirichlet", "periodic", "neumann"], [0, 1, 2])])
 def test_transfer_and_smoother_kernels(shape, bc, axes):
+    """Restriction and prolongation (nested and non-nested axes) and the polynomial smoother update."""
     fine = Mesh.create(Comm(), shape, [1.0] * len(shape), bc)
-    coarse = fine.coarsened(axes)
-    flags = tuple(1 if a in axes else 0 for a in range(3))
     rng = np.random.default_rng(11)
     rf = rng.standard_normal(fine.array_shape)
-    ec = rng.standard_normal(coarse.array_shape)
-    fine.fill_ghosts(rf)
-    coarse.fill_ghosts(ec)
     out = {}
-    for name, k in (("cpu", multigrid_cpu), ("gpu", multigrid_gpu)):
+    for name, backend in (("cpu", CPUBackend()), ("gpu", SimulatedGPU())):
+        transfer = Transfer(fine, axes, 1, backend)
+        coarse = transfer.coarse
+        ec = np.random.default_rng(12).standard_normal(coarse.array_shape)
         rc, ef = coarse.zeros(), fine.zeros()
-        k.restrict(rf, rc, fine.ghosts, coarse.ghosts, coarse.local_shape, flags)
-        k.prolong_add(ec, ef, fine.ghosts, fine.local_shape, coarse.ghosts, flags)
+        transfer.restrict(rf.copy(), rc)
+        transfer.prolong_add(ec, ef)
         x, d = rf.copy(), ef.copy()
-        k.chebyshev(x, d, rf, np.abs(rf) + 1.0, 0.3, 0.7, fine.ghosts, fine.local_shape)
+        backend.kernels("multigrid").chebyshev(x, d, rf, np.abs(rf) + 1.0, 0.3, 0.7, fine.ghosts, fine.local_shape)
         out[name] = (rc, ef, x, d)
-    for a, b in zip(out["cpu"], out["gpu"]):
-        np.testing.assert_allclose(b, a, rtol=1e-14, atol=1e-14)
+    for gpu, cpu in zip(out["gpu"], out["cpu"]):
+        assert_kernel_equal(gpu, cpu)
+
+
+def test_stencil_operator_kernel():
+    """The assembled-stencil operator of Galerkin coarse levels (radius 2 and 3 on different axes)."""
+    mesh = Mesh.create(Comm(), (5, 4, 6), [1.0, 1.1, 0.9], ["dirichlet", "periodic", "neumann"], ghost=3)
+    rng = np.random.default_rng(14)
+    offsets = np.array([o for o in itertools.product(range(-2, 3), range(-3, 4), range(-2, 3))
+                        if abs(o[0]) + abs(o[1]) + abs(o[2]) <= 4])
+    coef = rng.standard_normal(mesh.local_shape + (len(offsets),))
+    u = rng.standard_normal(mesh.array_shape)
+    mesh.fill_ghosts(u)
+    oc, og = mesh.zeros(), mesh.zeros()
+    sc = multigrid_cpu.stencil_apply_dot(u, coef, offsets, oc, mesh.ghosts, mesh.local_shape)
+    sg = multigrid_gpu.stencil_apply_dot(u, coef, offsets, og, mesh.ghosts, mesh.local_shape)
+    assert_kernel_equal(og, oc)
+    assert sg == pytest.approx(sc, rel=1e-13)
 
 
 def test_variable_coefficient_kernel():
