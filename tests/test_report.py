@@ -182,6 +182,14 @@ def test_page_loads_in_chromium_without_errors(pages, name, tmp_path):
 
 
 @needs_chromium
+@pytest.mark.parametrize("page", sorted((ROOT / "docs" / "report").glob("*.html")), ids=lambda p: p.name)
+def test_checked_in_examples_load_in_chromium(page, tmp_path):
+    """The example pages under docs/report (written by `make demo`) load as cleanly."""
+    problems, images = load_in_browser(page, tmp_path / "page.png", tmp_path / "profile")
+    assert problems == [] and images and all(width > 300 for _, width in images), (problems, images)
+
+
+@needs_chromium
 def test_browser_check_sees_errors_and_broken_figures(tmp_path):
     """The check above can fail: a script error, a console error and an undecodable figure are all reported."""
     page = tmp_path / "broken.html"

@@ -93,8 +93,9 @@ class Cluster:
             time.sleep(0.1)
 
     def wait_for_steps(self, outdir):
-        """Wait until the run in OUTDIR is in its step loop: diags/scalars.h5 holds a row after step 0. (A signal
-        that comes earlier, while the ranks start, was seen to be lost: see the README's Slurm section.)"""
+        """Wait until the run in OUTDIR is in its step loop: diags/scalars.h5 holds a row after step 0. (A USR1
+        that comes earlier, after MPI_Init and before the loop's handler, is swallowed by a handler MPI_Init
+        installs: see the README's Slurm section.)"""
         def stepping():
             try:
                 with h5py.File(outdir / "diags" / "scalars.h5", "r", locking=False) as f:
