@@ -3,8 +3,9 @@
 The page shows, in this order: a summary of the run log (attempts, restarts, checkpoints, stops, warnings;
 the `[hpcsim job ...]` lines of Slurm's job logs OUTDIR/slurm-*.out when it ran as a batch job), the family's
 standard figures (`postprocess.families`, keyed on the family the deck names), every scalar diagnostic's
-history, the last field dump, the parameters the run derived (diags/parameters.h5) and the resolved deck. Figures are PNGs inlined as base64 data URIs and the style sheet is inline: one file, no script, no
-network, to open anywhere or attach to a message. Only numpy, h5py and matplotlib; no hpcsim import.
+history, the last field dump, the parameters the run derived (diags/parameters.h5) and the resolved deck.
+Figures are PNGs inlined as base64 data URIs and the style sheet is inline: one file, no script, no network,
+to open anywhere or attach to a message. Only numpy, h5py and matplotlib; no hpcsim import.
 """
 import base64
 import html
@@ -76,7 +77,7 @@ def load_run(outdir):
     parameters = {}
     if (outdir / "diags" / "parameters.h5").is_file():
         with h5py.File(outdir / "diags" / "parameters.h5", "r") as f:
-            parameters = {k: np.asarray(v).item() for k, v in f.attrs.items() if k != "hpcsim_deck"}
+            parameters = {k: v.item() if np.ndim(v) == 0 else v for k, v in f.attrs.items() if k != "hpcsim_deck"}
     return RunFiles(outdir, deck, family, scalars, spectra, parameters)
 
 

@@ -55,14 +55,21 @@ class Cluster:
             raise AssertionError(f"{' '.join(args)} failed ({proc.returncode}): {proc.stderr}{self.logs()}")
         return proc.stdout
 
+    def _submit(self, deck, outdir, options):
+        """`hpcsim submit DECK -o OUTDIR OPTIONS` for 2 ranks on one node, with this virtualenv in the job."""
+        return [sys.executable, "-m", "hpcsim", "submit", str(deck), "-o", str(outdir), "--ntasks-per-node", "2",
+                "--time", "10", "--signal-lead", "60", "--venv", self.venv, *map(str, options)]
+
     def submit(self, deck, outdir, *options, cwd):
-        """`hpcsim submit DECK -o OUTDIR OPTIONS` (2 ranks, this virtualenv in the job); the job id."""
-        proc = subprocess.run(
-            [sys.executable, "-m", "hpcsim", "submit", str(deck), "-o", str(outdir), "--ntasks-per-node", "2",
-             "--time", "10", "--signal-lead", "60", "--venv", self.venv, *map(str, options)],
-            capture_output=True, text=True, env=self.env, cwd=cwd, timeout=60)
+        """Submit with `hpcsim submit`; the job id."""
+        proc = subprocess.run(self._submit(deck, outdir, options), capture_output=True, text=True, env=self.env,
+                              cwd=cwd, timeout=60)
         assert proc.returncode == 0, proc.stderr + proc.stdout
         return int(re.search(r"Submitted batch job (\d+)", proc.stdout)[1])
+
+    def script(self, deck, outdir, *options):
+        """The job script `hpcsim submit --dry-run` prints."""
+        return self.tool(*self._submit(deck, outdir, [*options, "--dry-run"]))
 
     def sbatch(self, script, cwd):
         return int(subprocess.run(["sbatch", "--parsable", str(script)], capture_output=True, text=True,

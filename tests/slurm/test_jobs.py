@@ -6,13 +6,13 @@ deck), a bad deck stopped before srun, and stopping a job with scancel.
 USR1 comes from `scancel --signal=USR1 --batch`, which is what `#SBATCH --signal=B:USR1@T` delivers, but at a
 moment the test chooses: Slurm's own timer fires only to within about 30 s."""
 import re
-import sys
 
 import h5py
 import numpy as np
 import pytest
 
 from hpcsim.io import find_latest, verify
+from postprocess.report import write_report
 
 from conftest import ROOT, run_mpi
 from test_pic_runs import walk
@@ -91,6 +91,10 @@ def test_usr1_checkpoints_requeues_and_continues_bit_for_bit(cluster, diffusion,
     assert "requeueing (requeue 1 of 5)" in log and "attempt 2 on 1 node(s)" in log
     assert f"restarted from {tmp_path / 'job'}/checkpoints/ckpt_{stopped[0]:08d}" in log
     assert_same_run(final_state(tmp_path / "job", steps), reference)
+    # the run's report page tells the same story
+    page = write_report(tmp_path / "job").read_text()
+    assert f"stopped at step {stopped[0]} of {steps} on SIGUSR1" in page and "requeueing (requeue 1 of 5)" in page
+    assert page.count("<th>attempt</th>") == 2 and f"finished step {steps}" in page
 
 
 def test_bad_deck_stops_before_srun_and_is_not_requeued(cluster, diffusion, tmp_path):
@@ -99,9 +103,7 @@ def test_bad_deck_stops_before_srun_and_is_not_requeued(cluster, diffusion, tmp_
     deck.write_text(diffusion[0].read_text())
     script = tmp_path / "job.sh"
     outdir = tmp_path / "job"
-    script.write_text(cluster.tool(
-        sys.executable, "-m", "hpcsim", "submit", str(deck), "-o", str(outdir), "--ntasks-per-node", "2", "--time", "10",
-        "--signal-lead", "60", "--venv", cluster.venv, "--dry-run"))
+    script.write_text(cluster.script(deck, outdir))
     deck.write_text(deck.read_text().replace("D = 0.1", "D = -0.1"))
     outdir.mkdir()
     jobid = cluster.sbatch(script, cwd=tmp_path)
