@@ -14,6 +14,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 TOOLS = ("slurmctld", "slurmd", "munged", "sbatch", "scontrol", "scancel", "sinfo")
+SLURM_VERSION = []   # `sinfo --version` of the session's cluster, once it is up
 FINAL = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "PREEMPTED", "BOOT_FAIL",
          "DEADLINE"}
 
@@ -26,6 +27,15 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if HERE in Path(item.fspath).parents:
             item.add_marker(pytest.mark.slurm)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line in every pytest summary that says whether the group ran on a real Slurm, so that a CI log shows it."""
+    counts = {outcome: sum("slurm/test_" in getattr(r, "nodeid", "") for r in terminalreporter.stats.get(outcome, ()))
+              for outcome in ("passed", "failed", "error", "skipped")}
+    if any(counts.values()):
+        ran = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
+        terminalreporter.write_line(f"slurm group (tests/slurm): {ran}; {' '.join(SLURM_VERSION) or 'no cluster'}")
 
 
 def _why_not():
@@ -129,8 +139,10 @@ def cluster():
     if proc.returncode:
         subprocess.run(["bash", str(HERE / "cluster.sh"), "stop", str(directory)], capture_output=True)
         pytest.skip(f"Slurm tests skipped: the test cluster did not start: {proc.stderr.strip()}")
+    cluster = Cluster(directory)
+    SLURM_VERSION.append(f"on a real one-node Slurm ({cluster.tool('sinfo', '--version').strip()})")
     try:
-        yield Cluster(directory)
+        yield cluster
     finally:
         subprocess.run(["bash", str(HERE / "cluster.sh"), "stop", str(directory)], capture_output=True, timeout=60)
         shutil.rmtree(directory, ignore_errors=True)
