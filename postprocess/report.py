@@ -31,7 +31,8 @@ except ModuleNotFoundError:   # Python 3.10
 DPI = 72                 # figure resolution: keeps a page with a dozen figures around half a megabyte
 COLUMNS = 4              # scalar panels per row
 LOG_TAIL = 400           # log lines shown in full on the page
-_START = re.compile(r"hpcsim (\S+): (\w+) on (\d+) rank\(s\), backend (\w+), mesh (\[.*?\]).*steps (\d+)\.\.(\d+)")
+_START = re.compile(r"hpcsim (\S+): (\w+) on (\d+) rank\(s\), backend (\w+), mesh (\[.*?\]) in blocks of \[.*?\], "
+                    r"(.*)$")   # the horizon: "steps 0..N", or "t = 0..T" when only t_end bounds the run
 _CHECKPOINT = re.compile(r"checkpoint (ckpt_\d+) \((.*?), [\d.]+ s\)")
 _PROGRESS = re.compile(r"([\d.]+) steps/s")
 _FAMILY = re.compile(r"^# Resolved deck: .*family '(\w+)'", re.MULTILINE)
@@ -95,8 +96,7 @@ def log_summary(outdir):
     rows, checkpoints, rate = [], [], None
     for line in lines:
         if (m := _START.search(line)):
-            rows.append(("attempt", f"hpcsim {m[1]}, {m[2]} on {m[3]} rank(s) ({m[4]}), mesh {m[5]}, "
-                                    f"steps {m[6]} .. {m[7]}"))
+            rows.append(("attempt", f"hpcsim {m[1]}, {m[2]} on {m[3]} rank(s) ({m[4]}), mesh {m[5]}, {m[6]}"))
         elif line.startswith(("restarted from", "stopped at", "finished step", "warning", "error")):
             rows.append((line.split()[0], line))
         elif (m := _CHECKPOINT.search(line)):
