@@ -20,15 +20,22 @@ $(VENV)/.installed: setup.py
 
 # One pytest for everything runnable on CPU (MPI tests launch `mpiexec -n 2` themselves), then the numba.cuda
 # kernels under the CUDA simulator in their own process (the simulator must be enabled before numba is imported).
+# The pytest includes the `slurm` group (tests/slurm: jobs on a real one-node Slurm that tests/slurm/cluster.sh
+# starts) and the report page in headless chromium; without root, slurm-wlm, munge or chromium (.ci/run installs
+# them) those are skipped, and -rs prints why.
 test: install
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -rs tests
 	NUMBA_ENABLE_CUDASIM=1 $(PY) -m pytest -q tests/cudasim
 
+# The showcase, about a minute on 2 cores: the two-stream instability on 2 ranks (growth rate against the cold
+# two-stream theory) and the diffusion deck, then one report page per run.
 demo: install
 	rm -rf demo-output
-	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/mpiexec -n $(NP) $(PY) -m hpcsim run decks/linalg/diffusion2d.toml -o demo-output
-	$(VENV)/bin/hpcsim-post plot demo-output --out demo-output/demo.png
-	@echo "demo figure: $(CURDIR)/demo-output/demo.png"
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/mpiexec -n $(NP) $(PY) -m hpcsim run decks/pic/two_stream.toml -o demo-output/two_stream
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/mpiexec -n $(NP) $(PY) -m hpcsim run decks/linalg/diffusion2d.toml -o demo-output/diffusion2d
+	$(VENV)/bin/hpcsim-post growth demo-output/two_stream --field Ex --mode 1
+	$(VENV)/bin/hpcsim-post report demo-output/two_stream demo-output/diffusion2d
+	@echo "report pages: $(CURDIR)/demo-output/two_stream/report.html $(CURDIR)/demo-output/diffusion2d/report.html"
 
 # Benchmarks run one rank with a numba thread per core (BLAS stays single-threaded: OMP_NUM_THREADS=1, so that
 # its spinning threads do not steal cores from the numba kernels); the 2-rank entries launch mpiexec themselves.

@@ -45,9 +45,12 @@ restart_count=${SLURM_RESTART_COUNT:-0}   # how many times this job has been req
 
 log() { echo "[hpcsim job $SLURM_JOB_ID] $(date '+%F %T') $*"; }
 
-# USR1 (time limit near) and TERM (scancel, preemption) are passed on to srun, which forwards them to every
-# rank: each rank writes its part of a checkpoint at the next step and exits with status 75. srun runs in
-# the background below so that this shell can take the signals while it waits.
+# USR1 (time limit near) and TERM sent to this shell alone (`scancel --batch --signal=TERM`) are passed on to
+# srun as USR1, which srun forwards to every rank: each rank writes its part of a checkpoint at the next step
+# and exits with status 75. Never TERM: srun answers a SIGTERM by killing the ranks at once ("forcing job
+# termination"). For the same reason a plain `scancel`, which sends TERM to srun as well, and the time limit
+# reached without the warning end the ranks before they can checkpoint: the run then continues from its last
+# periodic checkpoint. srun runs in the background below so that this shell can take the signals while it waits.
 srun_pid=""
 signalled=0
 terminated=0
@@ -55,7 +58,7 @@ forward() {
     signalled=1
     if [ -n "$srun_pid" ]; then
         log "SIG$1 received: asking the ranks to checkpoint and stop"
-        kill -"$1" "$srun_pid" 2>/dev/null
+        kill -USR1 "$srun_pid" 2>/dev/null
     else
         log "SIG$1 received before the run started"
     fi
@@ -87,8 +90,9 @@ fi
 # ---- 2. Run, passing the warning signal on to the ranks -----------------------------------------------
 # --cpus-per-task is repeated because srun (Slurm >= 22.05) no longer takes it from sbatch. Ranks exit with
 # status 75 one after another once the checkpoint is complete, so a non-zero exit must not kill the others
-# (--kill-on-bad-exit=0); a rank that fails for real aborts the whole MPI job itself.
-srun --cpus-per-task=8 --kill-on-bad-exit=0 \
+# (--kill-on-bad-exit=0); but a rank that dies where MPI cannot abort the job (seen in MPI_Init) must not
+# leave the others waiting until the time limit: srun ends them 60 s after the first rank exits (--wait=60).
+srun --cpus-per-task=8 --kill-on-bad-exit=0 --wait=60 \
     python -m hpcsim run "$deck" -o "$outdir" "${set_args[@]}" "${restart_args[@]}" &
 srun_pid=$!
 # `wait` returns early (status > 128) when a trapped signal arrives: wait again for srun's own status.
@@ -107,7 +111,7 @@ case "$status" in
     exit 0 ;;
 75)
     if [ "$terminated" = 1 ]; then
-        # TERM means scancel or preemption (Slurm requeues preempted jobs itself): do not come back.
+        # TERM means the user stops the job (`scancel --batch --signal=TERM`): do not come back.
         log "stopped by SIGTERM after writing a checkpoint; not requeued (continue with hpcsim submit --restart)"
         exit 75
     fi

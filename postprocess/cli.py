@@ -3,6 +3,9 @@
   hpcsim-post info OUTDIR                      iterations, meshes, scalar diagnostics, mode spectra
   hpcsim-post plot OUTDIR --out FIG.png        scalar time series + a mesh (default: first mesh, last iteration)
   hpcsim-post scalars OUTDIR [--csv FILE]      the scalar time series as CSV (stdout or FILE)
+  hpcsim-post report OUTDIR... [-o FILE]       one self-contained HTML page per run (default OUTDIR/report.html):
+                                               log summary, parameters, deck, the family's standard figures,
+                                               every scalar's history, the last fields
 
 PIC runs (`postprocess.pic`):
   hpcsim-post growth OUTDIR [--field B|E] [--mode M]             growth rate of one mode of spectrum_B/E, with
@@ -181,6 +184,15 @@ def cmd_tf_growth(args):
     return 0
 
 
+def cmd_report(args):
+    from .report import write_report
+
+    if args.out and len(args.outdirs) > 1:
+        raise ReadError("-o names one page: give one OUTDIR with it, or leave it out")
+    for outdir in args.outdirs:
+        print(write_report(outdir, args.out))
+
+
 def cmd_scalars(args):
     scalars = read_scalars(args.outdir)
     names = list(RESERVED) + sorted(n for n in scalars if n not in RESERVED)
@@ -210,6 +222,10 @@ def parser():
     p.add_argument("outdir")
     p.add_argument("--csv", help="file to write (default: stdout)")
     p.set_defaults(func=cmd_scalars)
+    p = sub.add_parser("report", help="one self-contained HTML page per run")
+    p.add_argument("outdirs", nargs="+", metavar="OUTDIR")
+    p.add_argument("-o", "--out", help="HTML file to write (one OUTDIR only; default: OUTDIR/report.html)")
+    p.set_defaults(func=cmd_report)
     p = sub.add_parser("growth", help="PIC: growth rate of a mode of spectrum_B or spectrum_E")
     p.add_argument("outdir")
     p.add_argument("--field", choices=SPECTRA, default="B")

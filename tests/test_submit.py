@@ -53,7 +53,7 @@ def test_optional_header_lines_only_when_given():
 def test_requeue_logic_present():
     text = render(cpu_options(max_requeues=3, signal_lead_seconds=600))
     assert "--signal=B:USR1@600" in header(text)
-    assert "trap 'forward USR1' USR1" in text and 'kill -"$1" "$srun_pid"' in text
+    assert "trap 'forward USR1' USR1" in text and 'kill -USR1 "$srun_pid"' in text
     assert "75)" in text and 'scontrol requeue "$SLURM_JOB_ID"' in text
     assert "max_requeues=3\n" in text and "restart_count=${SLURM_RESTART_COUNT:-0}" in text
     assert "restart_args=(--restart latest)" in text
@@ -67,6 +67,20 @@ def test_gpu_script():
     assert "set_args=(--set run.backend=gpu)\n" in text
     assert "export NUMBA_NUM_THREADS=1\n" in text
     assert "--np 16\n" in text
+
+
+def test_gpu_script_two_nodes_of_four_gpus():
+    """2 nodes x 4 GPUs: four ranks per node, one GPU each by node-local rank, all 8 in the deck check."""
+    text = render(JobOptions(deck=DECK, time="04:00:00", outdir="runs/g", nodes=2, gpus_per_node=4,
+                             cpus_per_task=8))
+    assert header(text)[:6] == ["--job-name=poisson3d", "--nodes=2", "--ntasks-per-node=4", "--cpus-per-task=8",
+                                "--gres=gpu:4", "--time=04:00:00"]
+    assert not any(opt.startswith(("--gpus", "--gpu-bind", "--ntasks=")) for opt in header(text))
+    assert "--np 8\n" in text and "set_args=(--set run.backend=gpu)\n" in text
+    assert "export NUMBA_NUM_THREADS=8\n" in text and "srun --cpus-per-task=8 " in text
+    # the binding: every GPU of a node visible to each of its ranks, which takes its node-local rank's GPU
+    assert "each rank uses the GPU\n# at its node-local rank (local rank modulo visible GPUs)" in text
+    assert "CUDA_VISIBLE_DEVICES" not in text
 
 
 def test_setup_lines_and_quoting():
@@ -298,8 +312,8 @@ def test_exit_75_requeues_and_the_requeued_job_restarts(job, tmp_path):
     code, out = finish(proc)
     assert code == 0, out
     assert lines(calls / "python") == ["-m hpcsim check decks/p.toml --set mesh.shape=[8,8,8] --np 4"]
-    assert lines(calls / "srun") == ["--cpus-per-task=1 --kill-on-bad-exit=0 python -m hpcsim run decks/p.toml "
-                                     "-o out --set mesh.shape=[8,8,8]"]
+    assert lines(calls / "srun") == ["--cpus-per-task=1 --kill-on-bad-exit=0 --wait=60 python -m hpcsim run "
+                                     "decks/p.toml -o out --set mesh.shape=[8,8,8]"]
     assert lines(calls / "scontrol") == ["requeue 4242"]
     # Slurm starts the script again with SLURM_RESTART_COUNT=1; the first attempt left a checkpoint
     (tmp_path / "out/checkpoints/ckpt_000100").mkdir(parents=True)
@@ -361,12 +375,13 @@ def test_usr1_is_forwarded_to_srun_then_the_job_requeues(job):
     assert lines(calls / "scontrol") == ["requeue 4242"]  # srun's 75 was seen after waiting again
 
 
-def test_term_is_forwarded_but_not_requeued(job):
+def test_term_is_passed_on_as_usr1_and_not_requeued(job):
+    """srun answers SIGTERM by killing the ranks at once: the shell passes a TERM on as USR1 (checkpoint)."""
     proc, calls = job(0, SRUN_WAIT="1")
     signal_running_job(proc, calls, signal.SIGTERM)
     code, out = finish(proc)
-    assert set(lines(calls / "srun.signals")) == {"TERM"}
-    assert code == 75 and "not requeued" in out, out
+    assert set(lines(calls / "srun.signals")) == {"USR1"}
+    assert code == 75 and "SIGTERM received" in out and "not requeued" in out, out
     assert lines(calls / "scontrol") == []
 
 
