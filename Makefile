@@ -24,7 +24,7 @@ $(VENV)/.installed: setup.py
 # starts) and the report page in headless chromium; without root, slurm-wlm, munge or chromium (.ci/run installs
 # them) those are skipped, and -rs prints why.
 test: install
-	$(PY) -m pytest -q -rs tests
+	$(PY) -m pytest -q -rs --durations=25 tests
 	NUMBA_ENABLE_CUDASIM=1 $(PY) -m pytest -q tests/cudasim
 
 # The showcase, about a minute on 2 cores: the two-stream instability on 2 ranks (growth rate against the cold

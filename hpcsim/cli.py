@@ -82,9 +82,17 @@ def _set_threads(deck, comm):
 
 def cmd_run(args):
     from .parallel import Comm, install_abort_on_exception
+    from .runtime.signals import StopRequest
 
     comm = Comm()
     install_abort_on_exception(comm)
+    # The stop signals are caught from here on (MPI_Init of some MPI libraries installs its own SIGUSR1 handler,
+    # which would swallow a signal that arrives while the model is built): the loop sees them at its first step.
+    with StopRequest() as stop:
+        return _run(args, comm, stop)
+
+
+def _run(args, comm, stop):
     validated, error = None, None
     ranks_on_node = comm.node_local()[1]
     if comm.is_root:
@@ -112,7 +120,7 @@ def cmd_run(args):
         return EXIT_FAILURE
     run.log.to_file(f"{comm.size} rank(s) x {threads} numba thread(s)")
     try:
-        status = run.execute()
+        status = run.execute(stop)
     except RunStopped as exc:
         run.log.info(str(exc))
         return EXIT_STOPPED

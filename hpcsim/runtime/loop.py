@@ -29,7 +29,6 @@ from ..io.outdir import record_deck
 from ..io.tables import write_table
 from .model import ModelState
 from .progress import RunLog, format_seconds
-from .signals import StopRequest
 
 EXIT_STOPPED = 75  # EX_TEMPFAIL: stopped early with a checkpoint; restart with --restart latest
 # Fault injection for the tests (the family-contract suite's NaN guard): after this step the last rank puts a NaN
@@ -225,9 +224,10 @@ class Run:
             bool(self.t_end and self.time >= self.t_end - LANDING * self.dt)
 
     # -- the loop ---------------------------------------------------------------------------------------
-    def execute(self):
-        """Run to the end; raises RunStopped after a checkpoint when a signal or the wall-time limit stops it.
-        Returns the exit status: 0, or a model's stop status."""
+    def execute(self, stop):
+        """Run to the end; `stop` is the entered `StopRequest` that catches SIGTERM/SIGUSR1. Raises RunStopped
+        after a checkpoint when a signal or the wall-time limit stops the run; returns the exit status: 0, or
+        a model's stop status."""
         model, first = self.model, self.step_index
         time_dependent = self.family.time_dependent
         horizon = f"steps {first}..{self.steps}" if self.steps else f"t = {self.time:.6g}..{self.t_end:g}"
@@ -242,30 +242,29 @@ class Run:
             self.diagnose()
             self.dump_fields()
         stopped = None
-        with StopRequest() as stop:
-            while not self.finished():
-                t0 = time.perf_counter()
-                self.dt, landing = self.next_step() if time_dependent else (0.0, None)
-                self.last_step_scalars = model.step(self.dt)
-                self.step_index += 1
-                self._inject_fault()
-                before = self.time
-                self.time = self.clock.after(self.step_index, before, self.dt, landing) if time_dependent else 0.0
-                stopped = model.stop_reason()
-                last = self.finished() or stopped is not None
-                due = {name: s.due(self.step_index, self.time, LANDING * self.dt)
-                       for name, s in self.schedules.items()}
-                if last or due["diag"]:
-                    self.diagnose()
-                if last or due["fields"]:
-                    self.dump_fields()
-                if time_dependent and not last and due["checkpoint"]:
-                    self.checkpoint("periodic")
-                self.log.progress(self.step_index, first, self.steps, self.time, self._fraction())
-                if not last:
-                    self._maybe_stop(stop, time.perf_counter() - t0)
-                if stopped is not None:
-                    break
+        while not self.finished():
+            t0 = time.perf_counter()
+            self.dt, landing = self.next_step() if time_dependent else (0.0, None)
+            self.last_step_scalars = model.step(self.dt)
+            self.step_index += 1
+            self._inject_fault()
+            before = self.time
+            self.time = self.clock.after(self.step_index, before, self.dt, landing) if time_dependent else 0.0
+            stopped = model.stop_reason()
+            last = self.finished() or stopped is not None
+            due = {name: s.due(self.step_index, self.time, LANDING * self.dt)
+                   for name, s in self.schedules.items()}
+            if last or due["diag"]:
+                self.diagnose()
+            if last or due["fields"]:
+                self.dump_fields()
+            if time_dependent and not last and due["checkpoint"]:
+                self.checkpoint("periodic")
+            self.log.progress(self.step_index, first, self.steps, self.time, self._fraction())
+            if not last:
+                self._maybe_stop(stop, time.perf_counter() - t0)
+            if stopped is not None:
+                break
         if time_dependent:
             self.checkpoint("end of run" if stopped is None else "model stop")
         if stopped is not None:
