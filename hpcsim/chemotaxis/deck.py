@@ -47,6 +47,9 @@ SECTIONS = [
             "initial layer of width eps). eps = 0 always uses prepared.", choices=("prepared", "uniform")),
         Key("c0", "float", 0.0, "Uniform initial c (signal_initial = uniform).", minimum=0.0),
         Key("w0", "float", 0.0, "Uniform initial w (signal_initial = uniform).", minimum=0.0),
+        Key("manufactured", "bool", False, "Convergence test: add the forcing of the manufactured solution n = "
+            "n_bar + A e^-t phi, c = A e^-t phi / 2, w = A e^-t phi (phi: the `modes` eigenfunction, A: amplitude; "
+            "initial = modes, growth = 0) and write its L2 errors error_n, error_c, error_w.", ),
         Key("cfl", "float", 0.5, "Adaptive step: this fraction of the largest step that keeps n >= 0 (the drift "
             "CFL of the explicit flux step, diffusion included), capped by run.dt; 0: the fixed run.dt (a step "
             "beyond the positivity bound stops the run).", minimum=0.0, maximum=1.0),
@@ -83,6 +86,8 @@ def check(deck):
         raise InputError("a negative amplitude larger than n_bar gives a negative density", "chemotaxis.amplitude")
     if p["initial"] == "random" and abs(amplitude) > 1.0:
         raise InputError("|amplitude| > 1 gives a negative density", "chemotaxis.amplitude")
+    if p["manufactured"] and (p["initial"] != "modes" or p["growth"] != 0.0):
+        raise InputError("the manufactured solution needs initial = 'modes' and growth = 0", "chemotaxis.manufactured")
     if p["initial"] == "file":
         check_file(p["file"], p["dataset"], mesh["shape"])
 

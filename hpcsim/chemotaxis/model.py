@@ -28,6 +28,7 @@ from ..models import Family
 from ..runtime import Model, Stop
 from .deck import SECTIONS, check, resolution_warnings
 from .initial import initial_density
+from .manufactured import Manufactured
 from .signals import SignalUpdate
 
 LEVELS_PER_OCTAVE = 4
@@ -70,13 +71,17 @@ class ChemotaxisModel(Model):
         self.w = self.fields.add("w") if self.indirect else self.c
         self.scratch, self.rate = mesh.zeros(xp), mesh.zeros(xp)
         self.signals = SignalUpdate(mesh, backend, deck["solver"], self.eps, self.tau, self.indirect)
-        if self.eps == 0.0 or p["signal_initial"] == "prepared":
+        self.manufactured = Manufactured(mesh, p, self.indirect) if p["manufactured"] else None
+        if self.manufactured is not None:
+            for field, exact in zip((self.density, self.c, self.w), self.manufactured.exact(0.0)):
+                field[mesh.interior] = xp.asarray(exact)
+        elif self.eps == 0.0 or p["signal_initial"] == "prepared":
             self.signals.advance(self.density, self.c, self.w, None)
         else:
             self.c[...] = p["c0"]
             if self.indirect:
                 self.w[...] = p["w0"]
-        self.stop, self.step_index = None, 0
+        self.stop, self.step_index, self.time = None, 0, 0.0
         self.dt_next = self.next_dt(self.survey()["rate"])
         mu1 = first_eigenvalue(mesh)
         self.parameters = {"eps": self.eps, "tau": self.tau, "chi": self.chi, "mu_1": mu1,
@@ -94,8 +99,13 @@ class ChemotaxisModel(Model):
         self.kernels.density_step(self.density, self.c, self.scratch, self.g, self.n, self.o, self.d, self.chi, dt,
                                   self.growth)
         self.density[self.mesh.interior] = self.scratch[self.mesh.interior]
-        out = self.signals.advance(self.density, self.c, self.w, dt)
+        forcing = None
+        if self.manufactured is not None:
+            self.density[self.mesh.interior] += dt * self.xp.asarray(self.manufactured.density_forcing(self.time))
+            forcing = self.manufactured.signal_forcing(self.time + dt)
+        out = self.signals.advance(self.density, self.c, self.w, dt, forcing)
         self.step_index += 1
+        self.time += dt
         g = self.survey()
         self.dt_next = self.next_dt(g["rate"])
         self.judge(g)
@@ -152,18 +162,28 @@ class ChemotaxisModel(Model):
                                      *self.weights)
 
     def diagnostics(self):
-        out = self.fields.reductions(sums={"lyapunov": self.lyapunov()})
-        out["lyapunov"] *= self.mesh.cell_volume
+        sums = {"lyapunov": self.lyapunov()}
+        if self.manufactured is not None:
+            fields = {"n": self.density, "c": self.c, "w": self.w} if self.indirect else {"n": self.density, "c": self.c}
+            exact = dict(zip(("n", "c", "w"), self.manufactured.exact(self.time)))
+            for name, field in fields.items():
+                e = self.mesh.owned(field) - self.xp.asarray(exact[name]).reshape(self.mesh.local_shape[:self.mesh.ndim])
+                sums[f"error_{name}"] = float(self.xp.sum(e * e))
+        out = self.fields.reductions(sums=sums)
+        for name in sums:
+            out[name] *= self.mesh.cell_volume
+            if name.startswith("error_"):
+                out[name] = math.sqrt(out[name])
         return out
 
     def checkpoint_state(self):
         state = super().checkpoint_state()
-        state.values.update(dt_next=self.dt_next, step_index=self.step_index)
+        state.values.update(dt_next=self.dt_next, step_index=self.step_index, time=self.time)
         return state
 
     def restore(self, state):
         super().restore(state)
-        self.step_index = int(state.values["step_index"])
+        self.step_index, self.time = int(state.values["step_index"]), float(state.values["time"])
         self.survey()
         self.dt_next = float(state.values["dt_next"])
 

@@ -31,22 +31,29 @@ class SignalUpdate:
             self.solvers[key] = make_solver(ShiftedLaplacian(self.mesh, shift, diffusivity, self.backend), self.table)
         return self.solvers[key]
 
-    def advance(self, n, c, w, dt):
-        """c, w at the new time from the new density n (dt = None: the elliptic solves, s = 0); returns the
-        Krylov iterations {iterations_w, iterations_c}."""
+    def advance(self, n, c, w, dt, forcing=None):
+        """c, w at the new time from the new density n (dt = None: the elliptic solves, s = 0), with the
+        optional forcing (f_c, f_w) of the owned cells added to the right-hand sides; returns the Krylov
+        iterations {iterations_w, iterations_c}."""
         s = self.eps / dt if dt else 0.0
         out = {}
         source = n
         if self.indirect:
             self.rhs[...] = s * w + n
+            self.force(forcing, 1)
             if self.tau > 0.0:
                 out["iterations_w"] = self.solve(self.solver(1.0 + s, self.tau), w, "w")
             else:
                 w[...] = self.rhs / (1.0 + s)
             source = w
         self.rhs[...] = s * c + source
+        self.force(forcing, 0)
         out["iterations_c"] = self.solve(self.solver(1.0 + s, 1.0), c, "c")
         return out
+
+    def force(self, forcing, which):
+        if forcing is not None:
+            self.rhs[self.mesh.interior] += self.backend.xp.asarray(forcing[which])
 
     def solve(self, solver, x, name):
         r = solver.solve(self.rhs, x)
