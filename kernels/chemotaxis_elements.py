@@ -75,3 +75,41 @@ def lyapunov_density_at(rho, c, w, i, j, k, ox, oy, oz, ix, iy, iz, chi, grad_we
     rest = lap - c0 + w[i, j, k]
     return entropy - chi * n0 * c0 + 0.5 * chi * (c0 * c0 + grad_weight * grad2 + lap_weight * lap * lap
                                                   + rest_weight * rest * rest)
+
+
+# -- radially symmetric solutions in dimension N on a 1-D mesh of r: cell i (ghosted index) spans the faces
+# i - 1/2 and i + 1/2 with areas area[i] and area[i + 1] (r^(N-1) there; 0 at r = 0) and volume volume[i]
+# ((r_+^N - r_-^N) / N); the fluxes are those of the Cartesian scheme with h = dr, weighted by the face areas.
+
+def radial_flux_divergence_at(rho, c, i, area, volume, inv_h, chi):
+    """(A_+ F_+ - A_- F_-) / V at cell i."""
+    n0, c0 = rho[i, 0, 0], c[i, 0, 0]
+    return (area[i + 1] * sg_flux(n0, rho[i + 1, 0, 0], chi * (c[i + 1, 0, 0] - c0), inv_h)
+            - area[i] * sg_flux(rho[i - 1, 0, 0], n0, chi * (c0 - c[i - 1, 0, 0]), inv_h)) / volume[i]
+
+
+def radial_density_step_at(rho, c, out, i, area, volume, inv_h, chi, dt, growth):
+    """`density_step_at` with the radial divergence."""
+    m = rho[i, 0, 0] - dt * radial_flux_divergence_at(rho, c, i, area, volume, inv_h, chi)
+    out[i, 0, 0] = m * (1.0 + dt * growth) / (1.0 + dt * growth * m)
+    return 0.0
+
+
+def radial_positivity_rate_at(c, rate, i, area, volume, inv_h, chi):
+    """rate = (A_+ B(-d_+) + A_- B(d_-)) / (h V): the radial step keeps n >= 0 for dt <= 1/rate."""
+    c0 = c[i, 0, 0]
+    rate[i, 0, 0] = inv_h * (area[i + 1] * bernoulli(-chi * (c[i + 1, 0, 0] - c0))
+                             + area[i] * bernoulli(chi * (c0 - c[i - 1, 0, 0]))) / volume[i]
+    return 0.0
+
+
+def radial_lyapunov_at(rho, c, w, i, area, volume, inv_h, chi, grad_weight, lap_weight, rest_weight):
+    """V times the Lyapunov density of `lyapunov_density_at` at cell i (radial Laplacian and face gradients)."""
+    n0, c0, v = rho[i, 0, 0], c[i, 0, 0], volume[i]
+    entropy = n0 * math.log(n0) if n0 > 0.0 else 0.0
+    up, down = c[i + 1, 0, 0] - c0, c0 - c[i - 1, 0, 0]
+    grad2 = 0.5 * inv_h * inv_h * (area[i + 1] * up * up + area[i] * down * down) / v
+    lap = inv_h * inv_h * (area[i + 1] * up - area[i] * down) / v
+    rest = lap - c0 + w[i, 0, 0]
+    return v * (entropy - chi * n0 * c0 + 0.5 * chi * (c0 * c0 + grad_weight * grad2 + lap_weight * lap * lap
+                                                       + rest_weight * rest * rest))

@@ -50,6 +50,9 @@ SECTIONS = [
         Key("manufactured", "bool", False, "Convergence test: add the forcing of the manufactured solution n = "
             "n_bar + A e^-t phi, c = A e^-t phi / 2, w = A e^-t phi (phi: the `modes` eigenfunction, A: amplitude; "
             "initial = modes, growth = 0) and write its L2 errors error_n, error_c, error_w.", ),
+        Key("radial_dimension", "int", 0, "0: the Cartesian mesh; 2, 3 or 4: radially symmetric solutions in that "
+            "dimension on a 1-D mesh of r in [0, mesh.length] with a no-flux outer face (one rank, backend cpu; "
+            "mass is that of the N-dimensional ball).", choices=(0, 2, 3, 4)),
         Key("cfl", "float", 0.5, "Adaptive step: this fraction of the largest step that keeps n >= 0 (the drift "
             "CFL of the explicit flux step, diffusion included), capped by run.dt; 0: the fixed run.dt (a step "
             "beyond the positivity bound stops the run).", minimum=0.0, maximum=1.0),
@@ -88,6 +91,8 @@ def check(deck):
         raise InputError("|amplitude| > 1 gives a negative density", "chemotaxis.amplitude")
     if p["manufactured"] and (p["initial"] != "modes" or p["growth"] != 0.0):
         raise InputError("the manufactured solution needs initial = 'modes' and growth = 0", "chemotaxis.manufactured")
+    if p["radial_dimension"] and (ndim != 1 or mesh["bc"] != [["neumann", "neumann"]]):
+        raise InputError("a radial solve needs a 1-D mesh of r with bc = 'neumann'", "chemotaxis.radial_dimension")
     if p["initial"] == "file":
         check_file(p["file"], p["dataset"], mesh["shape"])
 

@@ -1,4 +1,5 @@
-"""The `chemotaxis` family on Cartesian meshes: positivity- and mass-preserving finite volumes with IMEX steps.
+"""The `chemotaxis` family: positivity- and mass-preserving finite volumes with IMEX steps, on a Cartesian box or,
+for radially symmetric data in dimension 2, 3 or 4, on a 1-D mesh of r (`geometry`).
 
 One step from t to t + dt (first order; dimensionless units, see `deck`):
 
@@ -27,6 +28,7 @@ from ..mesh import Mesh
 from ..models import Family
 from ..runtime import Model, Stop
 from .deck import SECTIONS, check, resolution_warnings
+from .geometry import Cartesian, Radial
 from .initial import initial_density
 from .manufactured import Manufactured
 from .signals import SignalUpdate
@@ -53,24 +55,21 @@ class ChemotaxisModel(Model):
         mesh = Mesh.from_deck(deck, comm, FAMILY.ghost)
         super().__init__(mesh, backend)
         xp = self.xp
-        self.kernels = backend.kernels("chemotaxis")
+        radial = p["radial_dimension"]
+        self.geometry = Radial(mesh, backend, radial) if radial else Cartesian(mesh, backend, deck["solver"])
         self.eps, self.tau, self.chi, self.growth = p["eps"], p["tau"], p["chi"], p["growth"]
         self.indirect = p["signal"] == "indirect"
         self.cfl, self.run_dt = p["cfl"], deck["run"]["dt"]
         self.blowup_max, self.blowup_cell_mass = p["blowup_max"], p["blowup_cell_mass"]
-        self.g, self.n = tuple(mesh.ghosts), tuple(mesh.local_shape)
-        self.o = tuple(1 if a < mesh.ndim else 0 for a in range(3))
-        self.d = tuple(1.0 / mesh.spacing[a] if a < mesh.ndim else 0.0 for a in range(3))
         self.weights = (1.0 + self.tau, self.tau, 1.0) if self.indirect else (1.0, 0.0, 0.0)
 
         n0 = mesh.zeros()
         n0[mesh.interior] = initial_density(mesh, p, deck["run"]["seed"])
-        self.density = self.fields.add("n", xp.asarray(n0), reduce={"integral": "mass", "min": "n_min",
-                                                                     "max": "n_max"})
+        self.density = self.fields.add("n", xp.asarray(n0), reduce={"min": "n_min", "max": "n_max"})
         self.c = self.fields.add("c")
         self.w = self.fields.add("w") if self.indirect else self.c
         self.scratch, self.rate = mesh.zeros(xp), mesh.zeros(xp)
-        self.signals = SignalUpdate(mesh, backend, deck["solver"], self.eps, self.tau, self.indirect)
+        self.signals = SignalUpdate(self.geometry, self.eps, self.tau, self.indirect)
         self.manufactured = Manufactured(mesh, p, self.indirect) if p["manufactured"] else None
         if self.manufactured is not None:
             for field, exact in zip((self.density, self.c, self.w), self.manufactured.exact(0.0)):
@@ -96,8 +95,7 @@ class ChemotaxisModel(Model):
                                  f"step {self.step_index}: lower run.dt or set chemotaxis.cfl > 0")
         self.mesh.fill_ghosts(self.density)
         self.mesh.fill_ghosts(self.c)
-        self.kernels.density_step(self.density, self.c, self.scratch, self.g, self.n, self.o, self.d, self.chi, dt,
-                                  self.growth)
+        self.geometry.density_step(self.density, self.c, self.scratch, self.chi, dt, self.growth)
         self.density[self.mesh.interior] = self.scratch[self.mesh.interior]
         forcing = None
         if self.manufactured is not None:
@@ -116,10 +114,11 @@ class ChemotaxisModel(Model):
         """Global positivity rate max, max n and mass of the current state (one sum and one max reduction)."""
         xp, owned = self.xp, self.mesh.owned
         self.mesh.fill_ghosts(self.c)
-        self.kernels.positivity_rate(self.c, self.rate, self.g, self.n, self.o, self.d, self.chi)
-        g = self.mesh.comm.reduce_named(sums={"mass": float(xp.sum(owned(self.density)))},
+        self.geometry.positivity_rate(self.c, self.rate, self.chi)
+        g = self.mesh.comm.reduce_named(sums={"mass": self.geometry.integral(self.density)},
                                         maxima={"rate": float(xp.max(owned(self.rate))),
-                                                "n_max": float(xp.max(owned(self.density)))})
+                                                "n_max": float(xp.max(owned(self.density))),
+                                                "cell_mass": self.geometry.cell_mass_max(self.density)})
         self.last_rate = g["rate"]
         return g
 
@@ -133,7 +132,7 @@ class ChemotaxisModel(Model):
 
     def judge(self, g):
         """The blow-up detector."""
-        cell_mass = g["n_max"] * self.mesh.cell_volume / max(g["mass"] * self.mesh.cell_volume, 1e-300)
+        cell_mass = g["cell_mass"] / max(g["mass"], 1e-300)
         if not (g["n_max"] > self.blowup_max or cell_mass > self.blowup_cell_mass):
             return
         where = self.argmax()
@@ -155,14 +154,13 @@ class ChemotaxisModel(Model):
 
     # -- diagnostics and state ---------------------------------------------------------------------------
     def lyapunov(self):
-        """Local sum of the Lyapunov density (ghosts of n and c filled)."""
+        """This rank's part of the Lyapunov functional E."""
         self.mesh.fill_ghosts(self.density)
         self.mesh.fill_ghosts(self.c)
-        return self.kernels.lyapunov(self.density, self.c, self.w, self.g, self.n, self.o, self.d, self.chi,
-                                     *self.weights)
+        return self.geometry.lyapunov(self.density, self.c, self.w, self.chi, self.weights)
 
     def diagnostics(self):
-        sums = {"lyapunov": self.lyapunov()}
+        sums = {"lyapunov": self.lyapunov(), "mass": self.geometry.integral(self.density)}
         if self.manufactured is not None:
             fields = {"n": self.density, "c": self.c, "w": self.w} if self.indirect else {"n": self.density, "c": self.c}
             exact = dict(zip(("n", "c", "w"), self.manufactured.exact(self.time)))
@@ -171,9 +169,8 @@ class ChemotaxisModel(Model):
                 sums[f"error_{name}"] = float(self.xp.sum(e * e))
         out = self.fields.reductions(sums=sums)
         for name in sums:
-            out[name] *= self.mesh.cell_volume
             if name.startswith("error_"):
-                out[name] = math.sqrt(out[name])
+                out[name] = math.sqrt(out[name] * self.mesh.cell_volume)
         return out
 
     def checkpoint_state(self):

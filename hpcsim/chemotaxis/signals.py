@@ -3,23 +3,21 @@
     ((1 + s) I - tau Lap) w' = s w + n'        s = eps / dt  (s = 0: the elliptic solves of eps = 0)
     ((1 + s) I -     Lap) c' = s c + w'        (direct signalling: s c + n')
 
-Each is a Helmholtz (shifted Laplacian) solve by the [solver] section's Krylov method, warm-started from the old
-signal; tau = 0 makes the w update pointwise. The operators depend on dt only through the shift 1 + s, so their
+Each is a Helmholtz (shifted Laplacian) solve of the geometry (`geometry`: on a Cartesian box the [solver]
+section's Krylov method, warm-started from the old signal; on a radial mesh a banded direct solve); tau = 0 makes the w update pointwise. The operators depend on dt only through the shift 1 + s, so their
 solvers are kept per shift (a few: the controller's steps are quantised, output times shorten single steps), and
 small eps makes the shift smaller, the operators no stiffer than the elliptic ones of eps = 0.
 """
 from ..errors import NumericalError
-from ..linalg.config import make_solver
-from ..linalg.operators import ShiftedLaplacian
 
 KEPT = 6
 
 
 class SignalUpdate:
-    def __init__(self, mesh, backend, solver_table, eps, tau, indirect):
-        self.mesh, self.backend, self.table = mesh, backend, solver_table
+    def __init__(self, geometry, eps, tau, indirect):
+        self.geometry, self.mesh, self.backend = geometry, geometry.mesh, geometry.backend
         self.eps, self.tau, self.indirect = eps, tau, indirect
-        self.rhs = mesh.zeros(backend.xp)
+        self.rhs = self.mesh.zeros(self.backend.xp)
         self.solvers = {}
 
     def solver(self, shift, diffusivity):
@@ -28,7 +26,7 @@ class SignalUpdate:
         if key not in self.solvers:
             if len(self.solvers) >= KEPT:
                 self.solvers.pop(next(iter(self.solvers)))
-            self.solvers[key] = make_solver(ShiftedLaplacian(self.mesh, shift, diffusivity, self.backend), self.table)
+            self.solvers[key] = self.geometry.helmholtz(shift, diffusivity)
         return self.solvers[key]
 
     def advance(self, n, c, w, dt, forcing=None):

@@ -38,3 +38,23 @@ def test_each_kernel_matches_cpu(shape, bc):
     e_c = chemotaxis_cpu.lyapunov(rho, c, w, g, n, o, d, 1.3, 2.0, 1.0, 1.0)
     e_g = chemotaxis_gpu.lyapunov(rho, c, w, g, n, o, d, 1.3, 2.0, 1.0, 1.0)
     assert e_g == pytest.approx(e_c, rel=1e-13)
+
+
+def test_radial_kernels_match_cpu():
+    cells, h = 7, 0.25
+    rng = np.random.default_rng(5)
+    g, n, d = (1, 0, 0), (cells, 1, 1), (1.0 / h, 0.0, 0.0)
+    faces = np.arange(cells + 1) * h
+    area = np.concatenate([[0.0], faces**2])
+    volume = np.concatenate([[1.0], (faces[1:] ** 3 - faces[:-1] ** 3) / 3.0, [1.0]])
+    rho, c, w = (rng.uniform(0.0, 3.0, (cells + 2, 1, 1)) for _ in range(3))
+    c *= 10.0
+    out_c, out_g = np.zeros_like(rho), np.zeros_like(rho)
+    chemotaxis_cpu.radial_density_step(rho, c, out_c, g, n, area, volume, d, 0.7, 1e-3, 0.0)
+    chemotaxis_gpu.radial_density_step(rho, c, out_g, g, n, area, volume, d, 0.7, 1e-3, 0.0)
+    assert_kernel_equal(out_g, out_c)
+    chemotaxis_cpu.radial_positivity_rate(c, out_c, g, n, area, volume, d, 0.7)
+    chemotaxis_gpu.radial_positivity_rate(c, out_g, g, n, area, volume, d, 0.7)
+    assert_kernel_equal(out_g, out_c)
+    assert chemotaxis_gpu.radial_lyapunov(rho, c, w, g, n, area, volume, d, 0.7, 2.0, 1.0, 1.0) == pytest.approx(
+        chemotaxis_cpu.radial_lyapunov(rho, c, w, g, n, area, volume, d, 0.7, 2.0, 1.0, 1.0), rel=1e-13)
