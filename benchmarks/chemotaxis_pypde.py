@@ -12,7 +12,7 @@ and called once for a few steps, then timed over the horizon; hpcsim: a warm-up 
 times and their ratio, steps, and the relative L2 differences of n at t = 0.1 between the two codes and between
 each code and an hpcsim reference with 16x smaller steps (the codes' own time errors).
 
-Run: `python benchmarks/chemotaxis_pypde.py [--eps 1 0.01 0.001] [--backend numba|numpy]` (installs py-pde with pip when missing; not
+Run: `python benchmarks/chemotaxis_pypde.py [--eps 1 0.01 0.001] [--backend numba|numpy] [--horizon 0.1]` (installs py-pde with pip when missing; not
 a dependency of hpcsim) or `python benchmarks/run.py chemotaxis_pypde`.
 """
 import argparse
@@ -75,22 +75,23 @@ def relative_l2(a, b):
     return float(np.linalg.norm(a - b) / np.linalg.norm(b))
 
 
-def run(eps_values=EPS, backend="numba"):
-    hpcsim_run(1.0, horizon=0.01)                                                   # compile hpcsim's kernels
+def run(eps_values=EPS, backend="numba", horizon=HORIZON):
+    hpcsim_run(1.0, horizon=0.002)                                                  # compile hpcsim's kernels
     rows = []
     for eps in eps_values:
-        ours, our_steps, our_seconds = hpcsim_run(eps)
-        theirs, their_steps, their_seconds = pypde_run(eps, backend=backend)
-        reference, _, _ = hpcsim_run(eps, cfl=0.5 / 16)
+        ours, our_steps, our_seconds = hpcsim_run(eps, horizon=horizon)
+        theirs, their_steps, their_seconds = pypde_run(eps, horizon, backend)
+        reference, _, _ = hpcsim_run(eps, cfl=0.5 / 16, horizon=horizon)
         rows.append({"eps": eps, "hpcsim_seconds": our_seconds, "pypde_seconds": their_seconds,
                      "speedup": their_seconds / our_seconds, "hpcsim_steps": our_steps, "pypde_steps": their_steps,
                      "difference": relative_l2(ours, theirs), "hpcsim_time_error": relative_l2(ours, reference),
                      "pypde_vs_reference": relative_l2(theirs, reference)})
-    return {"rows": rows, "pypde_backend": backend}
+    return {"rows": rows, "pypde_backend": backend, "horizon": horizon}
 
 
 def report(result):
-    lines = [f"chemotaxis vs py-pde ({result['pypde_backend']} backend), 128 x 128 periodic, t = 0.1 (one rank; "
+    lines = [f"chemotaxis vs py-pde ({result['pypde_backend']} backend), 128 x 128 periodic, t = {result['horizon']:g} "
+             "(one rank; "
              "speedup = py-pde time / hpcsim time)",
              f"{'eps':>8} {'hpcsim s':>9} {'py-pde s':>9} {'speedup':>8} {'steps':>7} {'py-pde':>8} "
              f"{'|n-n_pde|':>10} {'hpcsim err':>10} {'py-pde err':>10}"]
@@ -104,7 +105,8 @@ def report(result):
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eps", type=float, nargs="+", default=list(EPS))
+    ap.add_argument("--horizon", type=float, default=HORIZON)
     ap.add_argument("--backend", choices=("numba", "numpy"), default="numba",
                     help="py-pde's backend (numba: its fastest; its compilation of this system takes minutes)")
     args = ap.parse_args()
-    print(report(run(args.eps, args.backend)))
+    print(report(run(args.eps, args.backend, args.horizon)))
