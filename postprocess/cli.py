@@ -312,7 +312,7 @@ def cmd_chemotaxis_layer(args):
     for run in args.outdirs:
         p, _ = chemotaxis.run_parameters(run)
         t, d = chemotaxis.distances(run, args.limit)
-        curves.append((f"eps = {p['eps']:g}, tau = {p['tau']:g}", t, d))
+        curves.append((f"eps = {p['eps']:g}, tau = {p['tau']:g}, {p['signal_initial']}", t, d))
     chemotaxis.layer_figure(curves).savefig(args.out, dpi=120)
 
 
