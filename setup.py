@@ -41,7 +41,7 @@ setup(
             "openpmd-viewer",
         ],
         "gpu": ["cupy-cuda12x"],
-        "bench": ["pyamg"],
+        "bench": ["pyamg", "py-pde"],
     },
     entry_points={
         "console_scripts": [

@@ -21,6 +21,14 @@ Thermodynamic forcing (`postprocess.tf`):
   hpcsim-post tf-heat-flux OUTDIR... --species NAME [-o FIG.png]             q / (n T v_th) against time
   hpcsim-post tf-anisotropy OUTDIR... --species NAME [--thresholds] [-o FIG.png]   T_perp/T_par vs beta_par
 
+Chemotaxis (`postprocess.chemotaxis`):
+  hpcsim-post chemotaxis-history OUTDIR [-o FIG.png]            mass, min/max n, Lyapunov functional, checks
+  hpcsim-post chemotaxis-growth OUTDIR [--mode M ...] [-o FIG.png]   mode growth against the cubic
+  hpcsim-post chemotaxis-sweep OUTDIR... --limit OUTDIR [--parameter eps|eps+tau] [--skip-layer T]
+                                                                 distances to the limit run, fitted orders
+  hpcsim-post chemotaxis-layer OUTDIR... --limit OUTDIR -o FIG.png   ||n - n_limit||(t): the initial layer
+  hpcsim-post chemotaxis-profiles OUTDIR -o FIG.png             radial profiles n(r) of the dumps (blow-up)
+
 A missing directory, file, iteration, mesh, species or dataset is one line on stderr and exit status 2; a mode
 spectrum without exponential growth (`growth`) is one line and exit status 1.
 """
@@ -279,7 +287,85 @@ def parser():
     p.add_argument("--ions", help="ion species (default: the only positive one, else immobile ions)")
     p.add_argument("-o", "--out", help="PNG file to write (mode energy with fit and theory, spectra)")
     p.set_defaults(func=cmd_tf_growth)
+    _chemotaxis_parsers(sub)
     return ap
+
+
+# -- chemotaxis (postprocess.chemotaxis) ---------------------------------------------------------------------
+
+def cmd_chemotaxis_history(args):
+    from . import chemotaxis
+
+    h = chemotaxis.history(args.outdir)
+    print(f"relative mass change {h['mass_change']:.3e}; min n {h['n_min_min']:.6g}; largest rise of E "
+          f"{h['lyapunov_rise']:.3e} of |E| ({len(h['time'])} rows)")
+    if args.out:
+        chemotaxis.history_figure(h).savefig(args.out, dpi=120)
+
+
+def cmd_chemotaxis_growth(args):
+    from . import chemotaxis
+
+    g = chemotaxis.growth_against_theory(args.outdir, args.mode)
+    print(f"mode {g['modes']} (mu_h = {g['mu']:.6g}): fitted growth rate {g['fitted']:.6g}, largest root of the "
+          f"cubic {g['theory']:.6g}, relative difference {g['relative_error']:.2e}; unstable above n_bar = "
+          f"{g['threshold']:.6g}")
+    if args.out:
+        chemotaxis.growth_figure(g).savefig(args.out, dpi=120)
+
+
+def cmd_chemotaxis_sweep(args):
+    from . import chemotaxis
+
+    table = chemotaxis.sweep_table(args.outdirs, args.limit, args.parameter, args.skip_layer)
+    print(chemotaxis.format_sweep(table))
+
+
+def cmd_chemotaxis_layer(args):
+    from . import chemotaxis
+
+    curves = []
+    for run in args.outdirs:
+        p, _ = chemotaxis.run_parameters(run)
+        t, d = chemotaxis.distances(run, args.limit)
+        curves.append((f"eps = {p['eps']:g}, tau = {p['tau']:g}, {p['signal_initial']}", t, d))
+    chemotaxis.layer_figure(curves).savefig(args.out, dpi=120)
+
+
+def cmd_chemotaxis_profiles(args):
+    from . import chemotaxis
+
+    r, profiles = chemotaxis.radial_profiles(args.outdir)
+    chemotaxis.profiles_figure(r, profiles).savefig(args.out, dpi=120)
+    t, n = profiles[-1]
+    print(f"{len(profiles)} profiles; last t = {t:.6g}: max n = {n.max():.6g} at r = {r[int(n.argmax())]:.4g}")
+
+
+def _chemotaxis_parsers(sub):
+    p = sub.add_parser("chemotaxis-history", help="chemotaxis: mass, min/max n and Lyapunov functional")
+    p.add_argument("outdir")
+    p.add_argument("-o", "--out", help="PNG file to write")
+    p.set_defaults(func=cmd_chemotaxis_history)
+    p = sub.add_parser("chemotaxis-growth", help="chemotaxis: mode growth of the field dumps against the cubic")
+    p.add_argument("outdir")
+    p.add_argument("--mode", type=int, nargs="+", help="mode numbers per axis (default: the deck's modes)")
+    p.add_argument("-o", "--out", help="PNG file to write")
+    p.set_defaults(func=cmd_chemotaxis_growth)
+    p = sub.add_parser("chemotaxis-sweep", help="chemotaxis: eps-sweep distances to a limit run, fitted orders")
+    p.add_argument("outdirs", nargs="+")
+    p.add_argument("--limit", required=True, help="the limit run (eps = 0, or eps = tau = 0)")
+    p.add_argument("--parameter", choices=("eps", "eps+tau"), default="eps")
+    p.add_argument("--skip-layer", type=float, default=0.0, help="leave out dump times below this")
+    p.set_defaults(func=cmd_chemotaxis_sweep)
+    p = sub.add_parser("chemotaxis-layer", help="chemotaxis: distance to the limit run against time (log-log)")
+    p.add_argument("outdirs", nargs="+")
+    p.add_argument("--limit", required=True)
+    p.add_argument("-o", "--out", required=True, help="PNG file to write")
+    p.set_defaults(func=cmd_chemotaxis_layer)
+    p = sub.add_parser("chemotaxis-profiles", help="chemotaxis: radial profiles n(r) of the dumps")
+    p.add_argument("outdir")
+    p.add_argument("-o", "--out", required=True, help="PNG file to write")
+    p.set_defaults(func=cmd_chemotaxis_profiles)
 
 
 def main(argv=None):

@@ -21,6 +21,8 @@ from hpcsim.models import FAMILIES, family
 
 STEPS = 12
 DECKS = {
+    "chemotaxis": (ROOT / "decks" / "chemotaxis" / "aggregation2d.toml",
+                   ["--set", "mesh.shape=[16, 12]", "--set", "output.diag_every=2"]),
     "poisson": (ROOT / "decks" / "linalg" / "poisson3d.toml", ["--set", "mesh.shape=[12, 10, 8]"]),
     "diffusion": (ROOT / "decks" / "linalg" / "diffusion2d.toml",
                   ["--set", "mesh.shape=[20, 16]", "--set", "output.checkpoint_every=0",
