@@ -28,12 +28,20 @@ class Jacobi:
         self.op.kernels.jacobi_into(r, self.inv_diag, z, self.op.g, self.op.n, s, slot)
 
 
+def _learned(operator, options):
+    """The DCDM network's direction z = N(r / ||r||) (nonlinear: flexible CG only)."""
+    from .dcdm.solver import learned_direction
+
+    return learned_direction(operator, options)
+
+
 PRECONDITIONERS = {
     "none": lambda op, opts: None,
     "jacobi": lambda op, opts: Jacobi(op),
     "chebyshev": lambda op, opts: Chebyshev(op, steps=opts.get("chebyshev_steps", 4)),
     "multigrid": lambda op, opts: Multigrid(op, sweeps=opts.get("mg_sweeps", 2),
                                             smoother=opts.get("mg_smoother", "chebyshev")),
+    "dcdm": _learned,
 }
 
 
