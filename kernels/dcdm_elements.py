@@ -3,8 +3,13 @@ CPU and the GPU by `twice.compile_for` (see `dcdm_loops`).
 
 Multi-channel fields are 4-D arrays (channel, i, j, k) over a level's ghosted block; convolution weights are
 5-D (out channel, in channel, k0, k1, k2) with k_a = 3 on a used axis and 1 on an unused one, so one body serves
-1-D, 2-D and 3-D. Sums are accumulated in float64 and stored in the arrays' type (float32 for the network).
+1-D, 2-D and 3-D. Sums are accumulated in float64 (every term converted by np.float64, so that the CPU, the
+GPU and the CUDA simulator's Python arithmetic round alike) and stored in the arrays' type (float32 for the
+network).
 """
+import numpy as np
+
+f64 = np.float64
 
 
 def conv_at(x, wt, bias, res, out, add, relu, i, j, k):
@@ -13,14 +18,14 @@ def conv_at(x, wt, bias, res, out, add, relu, i, j, k):
     PyTorch's ConvNd with padding 1, once the ghosts of x hold zeros at physical faces)."""
     cout, cin, k0, k1, k2 = wt.shape
     for c in range(cout):
-        s = 1.0 * bias[c]
+        s = f64(bias[c])
         for d in range(cin):
             for a in range(k0):
                 for b in range(k1):
                     for e in range(k2):
-                        s += wt[c, d, a, b, e] * x[d, i + a - k0 // 2, j + b - k1 // 2, k + e - k2 // 2]
+                        s += f64(wt[c, d, a, b, e]) * f64(x[d, i + a - k0 // 2, j + b - k1 // 2, k + e - k2 // 2])
         if add:
-            s += res[c, i, j, k]
+            s += f64(res[c, i, j, k])
         if relu and s < 0.0:
             s = 0.0
         out[c, i, j, k] = s
@@ -34,7 +39,7 @@ def pool_at(fine, coarse, f0, f1, f2, g0, g1, g2, i, j, k):
         for a in range(f0):
             for b in range(f1):
                 for e in range(f2):
-                    s += fine[c, g0 + f0 * (i - g0) + a, g1 + f1 * (j - g1) + b, g2 + f2 * (k - g2) + e]
+                    s += f64(fine[c, g0 + f0 * (i - g0) + a, g1 + f1 * (j - g1) + b, g2 + f2 * (k - g2) + e])
         coarse[c, i, j, k] = s * scale
 
 
