@@ -58,6 +58,9 @@ SOLVER = Section("solver", "Linear solver for the implicit solves (matrix-free, 
         "iterations run past the tolerance).", minimum=1),
     Key("dcdm_weights", "str", None, "DCDM network (method dcdm, or preconditioner dcdm with fcg): a weights file "
         "written by `hpcsim train`, or the name of a shipped model (hpcsim/linalg/dcdm/models)."),
+    Key("dcdm_inference", "str", "auto", "DCDM network's forward pass: kernels (the project's numba / numba.cuda "
+        "kernels, any rank count), torch (PyTorch, one CPU rank), auto (on one CPU rank with torch installed the "
+        "faster of the two, timed once; else kernels).", choices=("auto", "kernels", "torch")),
     Key("dcdm_directions", "int", 2, "DCDM: earlier search directions each new one is A-orthogonalised against.",
         minimum=1),
 ])

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from hpcsim.backend import CPUBackend
-from hpcsim.linalg.dcdm.forward import Forward
+from hpcsim.linalg.dcdm.forward import Forward, TorchForward, make_forward
 from hpcsim.linalg.dcdm.network import Network
 from hpcsim.linalg.dcdm.obstacles import ObstacleLaplacian
 from hpcsim.linalg.operators import ShiftedLaplacian
@@ -105,6 +105,20 @@ def test_kernel_forward_equals_torch(shape, bc, inputs, tmp_path):
     scale = np.abs(theirs).max()
     assert scale > 1.0
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-6 * scale)
+
+
+def test_torch_inference_equals_the_kernels_and_auto_picks_one():
+    mesh = Mesh.create(COMM, (16, 12), (1.0, 1.0), "dirichlet")
+    network = train.to_network(random_model(2, 8, 1, seed=5), {})
+    passes = {kind: make_forward(network, mesh, CPUBackend(), kind) for kind in ("kernels", "torch", "auto")}
+    assert isinstance(passes["kernels"], Forward) and isinstance(passes["torch"], TorchForward)
+    assert type(passes["auto"]) in (Forward, TorchForward)
+    x = np.random.default_rng(6).standard_normal(mesh.local_shape).astype(np.float32)
+    out = {}
+    for kind in ("kernels", "torch"):
+        passes[kind].input[0][mesh.interior] = x
+        out[kind] = mesh.owned(passes[kind].run()[0]).copy()
+    np.testing.assert_allclose(out["torch"], out["kernels"], rtol=0, atol=2e-6 * np.abs(out["kernels"]).max())
 
 
 def test_weights_file_is_checked(tmp_path):

@@ -5,9 +5,16 @@ is the solver's mesh, the coarse one that mesh halved on every used axis (each r
 Before a convolution the ghosts of its source are filled channel by channel: neighbour blocks by halo exchange,
 zeros at physical faces (PyTorch's zero padding). Periodic axes wrap instead, which a network trained with zero
 padding has not seen.
+
+`TorchForward` runs the same network by PyTorch where it is installed (one CPU rank); `make_forward` picks the
+faster of the two when asked for "auto".
 """
+import importlib.util
+import time
+
 import numpy as np
 
+from ...errors import InputError
 from .network import LEVELS, PROGRAM, Conv, Pool
 
 
@@ -64,3 +71,47 @@ class Forward:
                 k.unpool_add(b[step.src], b[step.dst], self.factor, g, n)
         return b["y"]
 
+
+
+class TorchForward:
+    """The same pass by PyTorch (one rank, CPU, where torch is installed), with `Forward`'s interface."""
+
+    def __init__(self, network, mesh):
+        from .train import _torch, from_network
+
+        self.torch, self.mesh = _torch(), mesh
+        self.model = from_network(network).eval()
+        self.input = np.zeros((network.inputs,) + mesh.array_shape, np.float32)
+        self.output = np.zeros((1,) + mesh.array_shape, np.float32)
+        self.shape = (1, network.inputs) + tuple(mesh.global_shape)
+
+    def run(self):
+        x = self.torch.from_numpy(np.ascontiguousarray(self.input[(slice(None),) + self.mesh.interior]))
+        with self.torch.no_grad():
+            y = self.model(x.reshape(self.shape))
+        self.output[0][self.mesh.interior] = y.numpy().reshape(self.mesh.local_shape)
+        return self.output
+
+
+def _seconds(forward, repeat=2):
+    forward.run()
+    start = time.perf_counter()
+    for _ in range(repeat):
+        forward.run()
+    return (time.perf_counter() - start) / repeat
+
+
+def make_forward(network, mesh, backend, inference="auto"):
+    """The forward pass of `inference`: "kernels" (the project's, any backend and rank count), "torch" (one rank,
+    CPU), or "auto": on one CPU rank with torch installed, whichever of the two runs the network faster here
+    (timed once), else the kernels."""
+    kernels = Forward(network, mesh, backend)
+    usable = mesh.comm.size == 1 and backend.name == "cpu" and importlib.util.find_spec("torch") is not None
+    if inference == "kernels" or (inference == "auto" and not usable):
+        return kernels
+    if not usable:
+        raise InputError("inference by PyTorch needs one CPU rank and torch installed", "solver.dcdm_inference")
+    torch = TorchForward(network, mesh)
+    if inference == "torch" or _seconds(torch) < _seconds(kernels):
+        return torch
+    return kernels

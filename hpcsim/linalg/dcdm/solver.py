@@ -18,7 +18,7 @@ import numpy as np
 
 from ...errors import InputError
 from ..krylov import FlexibleCG
-from .forward import Forward
+from .forward import make_forward
 from .network import Network
 
 MODELS = Path(__file__).parent / "models"
@@ -45,8 +45,8 @@ class LearnedDirection:
     symmetric = False
     fused_dot = False
 
-    def __init__(self, operator, network):
-        self.op, self.forward = operator, Forward(network, operator.mesh, operator.backend)
+    def __init__(self, operator, network, inference="auto"):
+        self.op, self.forward = operator, make_forward(network, operator.mesh, operator.backend, inference)
         self.fluid = getattr(operator, "fluid", None)
         if network.inputs == 2:
             if self.fluid is None:
@@ -78,7 +78,8 @@ class DCDM(FlexibleCG):
 
 def learned_direction(operator, table):
     """The learned direction of the [solver] table's `dcdm_weights` for `operator`."""
-    return LearnedDirection(operator, Network.load(weights_path(table.get("dcdm_weights"))))
+    return LearnedDirection(operator, Network.load(weights_path(table.get("dcdm_weights"))),
+                            table.get("dcdm_inference", "auto"))
 
 
 def build(operator, table):
