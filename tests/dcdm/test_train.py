@@ -1,6 +1,5 @@
 """Training: a tiny run lowers the loss, resuming from a checkpoint gives the weights of an uninterrupted run,
 and `hpcsim train` writes (and resumes) a weights file that the DCDM solver reads."""
-from pathlib import Path
 
 import numpy as np
 import pytest
