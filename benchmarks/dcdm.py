@@ -14,7 +14,8 @@ from a seed the training never used, zero in solid cells). Setup (multigrid hier
 one-off timing that picks its forward pass) is reported apart from the solve. Every kernel is compiled by
 warm-up solves first (multigrid on a grid above its direct-solve size, 8192 cells, below which MG-PCG is one
 sparse LU solve). One process, one rank, the threads numba is given.
-Run: `python benchmarks/dcdm.py [--cases box2d ...] [--factors 1 2 4] [--inference auto|kernels|torch]`;
+Run: `python benchmarks/dcdm.py [--cases box2d ...] [--factors 1 2 4] [--methods ...] [--rhs gaussian noise]
+[--inference auto|kernels|torch]`;
 writes benchmarks/results/dcdm.json and prints a markdown table.
 """
 import argparse
@@ -73,6 +74,7 @@ def main():
     parser.add_argument("--cases", nargs="+", default=CASES, choices=CASES)
     parser.add_argument("--factors", nargs="+", type=int, default=[1, 2, 4])
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
+    parser.add_argument("--rhs", nargs="+", default=["gaussian", "noise"], choices=("gaussian", "noise"))
     parser.add_argument("--inference", default="auto", choices=("auto", "kernels", "torch"))
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "dcdm.json"))
     args = parser.parse_args()
@@ -86,7 +88,8 @@ def main():
     for case in args.cases:
         for factor in args.factors:
             mesh, op, rhs = problem(case, factor)
-            for name, b in rhs.items():
+            for name in args.rhs:
+                b = rhs[name]
                 for method in args.methods:
                     r = solve(op, b, case, METHODS[method], args.inference)
                     r.update(case=case, grid="x".join(map(str, mesh.global_shape)), factor=factor, rhs=name,
