@@ -39,6 +39,7 @@ setup(
             "openpmd-validator",
             "openpmd-api",
             "openpmd-viewer",
+            "torch==2.13.0",         # the DCDM training tests (the `learn` extra); here the CPU build
         ],
         "gpu": ["cupy-cuda12x"],
         "bench": ["pyamg"],

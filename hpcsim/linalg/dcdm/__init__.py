@@ -11,5 +11,6 @@ iteration A-orthogonalises N's output against the last k search directions and s
   forward    the forward pass on the distributed mesh with the project's kernels (numba CPU, numba.cuda GPU)
   solver     DCDM as a solver method and the network as a flexible-CG preconditioner
   train      unsupervised training with PyTorch (the optional `learn` extra; imported only there)
+  trainrun   the `hpcsim train` subcommand: data, training with checkpoints, the weights file
   deck       the [dcdm] deck section shared by `hpcsim train`, the solve decks and the benchmarks
 """
