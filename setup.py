@@ -17,7 +17,7 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["hpcsim", "hpcsim.*", "postprocess"]) + ["hpcsim.kernels"],
     package_dir={"hpcsim.kernels": "kernels"},
-    package_data={"hpcsim": ["templates/*.sh"]},
+    package_data={"hpcsim": ["templates/*.sh", "linalg/dcdm/models/*.h5"]},
     install_requires=[
         "numpy>=1.24",
         "scipy>=1.10",
@@ -39,9 +39,11 @@ setup(
             "openpmd-validator",
             "openpmd-api",
             "openpmd-viewer",
+            "torch==2.13.0",         # the DCDM training tests (the `learn` extra); here the CPU build
         ],
         "gpu": ["cupy-cuda12x"],
         "bench": ["pyamg", "py-pde"],
+        "learn": ["torch==2.13.0"],      # `hpcsim train` (DCDM); the CPU build installs quickly
     },
     entry_points={
         "console_scripts": [

@@ -201,6 +201,13 @@ def cmd_submit(args):
     return 0
 
 
+# -- train (DCDM) ----------------------------------------------------------------------------------------
+def cmd_train(args):
+    from .linalg.dcdm.trainrun import main as train
+
+    return train(args)
+
+
 # -- parser ------------------------------------------------------------------------------------------------
 def build_parser():
     from .models import FAMILIES
@@ -248,6 +255,15 @@ def build_parser():
     add_arguments(p)
     p.add_argument("--dry-run", action="store_true", help="print the script instead of submitting it")
     p.set_defaults(func=cmd_submit)
+
+    p = sub.add_parser("train", help="train a DCDM network (learned conjugate directions) from a training deck",
+                       description="Build right-hand sides from Ritz vectors of the deck's operator and train the "
+                       "DCDM network with PyTorch (pip install 'hpcsim[learn]'); writes OUTDIR/weights.h5.")
+    p.add_argument("deck", help="training deck ([mesh] and [dcdm])")
+    p.add_argument("-o", "--output", metavar="OUTDIR", required=True, help="output directory")
+    p.add_argument("--set", **overrides)
+    p.add_argument("--resume", action="store_true", help="reuse OUTDIR/data.h5 and continue from its checkpoint")
+    p.set_defaults(func=cmd_train)
     return parser
 
 

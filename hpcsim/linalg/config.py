@@ -28,12 +28,21 @@ def conjugate_gradients(operator, table):
     return krylov(CG)(operator, table)
 
 
-METHODS = {"cg": conjugate_gradients, "cg1": krylov(CG1), "pipecg": krylov(PipelinedCG), "fcg": krylov(FlexibleCG)}
+def deep_conjugate_directions(operator, table):
+    """DCDM (the learned network's directions, A-orthogonalised against the last `dcdm_directions`)."""
+    from .dcdm.solver import build
+
+    return build(operator, table)
+
+
+METHODS = {"cg": conjugate_gradients, "cg1": krylov(CG1), "pipecg": krylov(PipelinedCG), "fcg": krylov(FlexibleCG),
+           "dcdm": deep_conjugate_directions}
 
 SOLVER = Section("solver", "Linear solver for the implicit solves (matrix-free, distributed).", [
     Key("method", "str", "cg", "Krylov method: cg (conjugate gradients), cg1 (single-reduction, "
         "Chronopoulos-Gear), pipecg (pipelined, Ghysels-Vanroose, Iallreduce overlapped with the operator), fcg "
-        "(flexible CG, for variable or nonlinear preconditioners).", choices=tuple(METHODS)),
+        "(flexible CG, for variable or nonlinear preconditioners), dcdm (learned conjugate directions, Kaneda et al. "
+        "2023; needs dcdm_weights).", choices=tuple(METHODS)),
     Key("preconditioner", "str", "none", "Preconditioner: none, Jacobi, Chebyshev polynomial, or a geometric "
         "multigrid V-cycle.", choices=tuple(PRECONDITIONERS)),
     Key("rtol", "float", 1e-8, "Stop when the true relative residual ||b - A x|| / ||b|| is below this.",
@@ -50,6 +59,13 @@ SOLVER = Section("solver", "Linear solver for the implicit solves (matrix-free, 
     Key("check_every", "int", 8, "GPU, one rank, method cg: iterations between convergence checks (the scalars "
         "stay on the device and the host reads the residual history only then; at most check_every - 1 "
         "iterations run past the tolerance).", minimum=1),
+    Key("dcdm_weights", "str", None, "DCDM network (method dcdm, or preconditioner dcdm with fcg): a weights file "
+        "written by `hpcsim train`, or the name of a shipped model (hpcsim/linalg/dcdm/models)."),
+    Key("dcdm_inference", "str", "auto", "DCDM network's forward pass: kernels (the project's numba / numba.cuda "
+        "kernels, any rank count), torch (PyTorch, one CPU rank), auto (on one CPU rank with torch installed the "
+        "faster of the two, timed once; else kernels).", choices=("auto", "kernels", "torch")),
+    Key("dcdm_directions", "int", 2, "DCDM: earlier search directions each new one is A-orthogonalised against.",
+        minimum=1),
 ])
 
 

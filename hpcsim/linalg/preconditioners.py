@@ -28,15 +28,27 @@ class Jacobi:
         self.op.kernels.jacobi_into(r, self.inv_diag, z, self.op.g, self.op.n, s, slot)
 
 
+def _learned(operator, options):
+    """The DCDM network's direction z = N(r / ||r||) (nonlinear: flexible CG only)."""
+    from .dcdm.solver import learned_direction
+
+    return learned_direction(operator, options)
+
+
 PRECONDITIONERS = {
     "none": lambda op, opts: None,
     "jacobi": lambda op, opts: Jacobi(op),
-    "chebyshev": lambda op, opts: Chebyshev(op, steps=opts.get("chebyshev_steps", 4)),
-    "multigrid": lambda op, opts: Multigrid(op, sweeps=opts.get("mg_sweeps", 2),
-                                            smoother=opts.get("mg_smoother", "chebyshev"),
-                                            coarse=opts.get("mg_coarse", "rediscretise")),
+    "chebyshev": lambda op, opts: Chebyshev(op, steps=opts["chebyshev_steps"]),
+    "multigrid": lambda op, opts: Multigrid(op, sweeps=opts["mg_sweeps"],
+                                            smoother=opts["mg_smoother"],
+                                            coarse=opts["mg_coarse"]),
+    "dcdm": _learned,
 }
 
 
 def make_preconditioner(name, operator, options=None):
-    return PRECONDITIONERS[name](operator, options or {})
+    """The preconditioner `name` for `operator`; `options`: a [solver] table (keys it lacks take the section's
+    defaults, the one source of them)."""
+    from .config import SOLVER
+
+    return PRECONDITIONERS[name](operator, SOLVER.resolve(dict(options or {})))

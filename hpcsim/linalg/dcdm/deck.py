@@ -1,0 +1,41 @@
+"""The [dcdm] deck section of `hpcsim train` (the problem to train on and the training settings), and the
+operator it describes. A training deck holds [mesh] and [dcdm]; see decks/linalg/dcdm_train_*.toml."""
+from ...deck.core import MESH
+from ...deck.schema import Key, Section
+from ...errors import InputError
+from ..operators import ShiftedLaplacian
+from .obstacles import ObstacleLaplacian
+
+
+def _spheres(value, where):
+    if not isinstance(value, list) or not all(isinstance(s, list) and all(isinstance(v, (int, float)) for v in s)
+                                              for s in value):
+        raise InputError("give a list of spheres [centre..., radius], e.g. [[0.5, 0.5, 0.1]]", where)
+    return [[float(v) for v in s] for s in value]
+
+
+DCDM = Section("dcdm", "Train the DCDM network on alpha u - beta Lap u (with solid spheres: Neumann obstacles).", [
+    Key("alpha", "float", 0.0, "Shift alpha >= 0.", minimum=0.0),
+    Key("beta", "float", 1.0, "Diffusion coefficient beta > 0.", minimum=0.0, exclusive_minimum=True),
+    Key("obstacles", "any", [], "Solid spheres (circles in 2-D) [centre..., radius] in domain coordinates; the "
+        "network then also reads the fluid mask.", check=_spheres),
+    Key("ritz_vectors", "int", 200, "Lanczos steps: Ritz vectors the right-hand sides are built from.", minimum=2),
+    Key("samples", "int", 256, "Training right-hand sides.", minimum=1),
+    Key("low_weight", "float", 9.0, "Weight of the lower half of the spectrum in the right-hand sides (the upper "
+        "half has weight 1).", minimum=0.0),
+    Key("channels", "int", 16, "Channels of every hidden convolution.", minimum=1),
+    Key("epochs", "int", 20, "Passes over the training set.", minimum=1),
+    Key("batch", "int", 16, "Right-hand sides per optimiser step.", minimum=1),
+    Key("learning_rate", "float", 1e-3, "Adam learning rate.", minimum=0.0, exclusive_minimum=True),
+    Key("seed", "int", 0, "Seed of the Lanczos start vector, the sample weights and the initial weights."),
+    Key("checkpoint_every", "int", 1, "Epochs between checkpoints (training resumes from the newest).", minimum=1),
+])
+
+SECTIONS = (MESH, DCDM)
+
+
+def make_operator(mesh, table, backend):
+    """The operator of a [dcdm] table on `mesh`."""
+    if table["obstacles"]:
+        return ObstacleLaplacian(mesh, table["alpha"], table["beta"], table["obstacles"], backend)
+    return ShiftedLaplacian(mesh, table["alpha"], table["beta"], backend)

@@ -1,0 +1,117 @@
+"""The network's forward pass on the distributed mesh with the project's kernels (`dcdm_cpu` / `dcdm_gpu`).
+
+Every buffer of `network.PROGRAM` is a 4-D float32 array (channel, ghosted block) on its level: the fine level
+is the solver's mesh, the coarse one that mesh halved on every used axis (each rank's block must be even there).
+Before a convolution the ghosts of its source are filled channel by channel: neighbour blocks by halo exchange,
+zeros at physical faces (PyTorch's zero padding). Periodic axes wrap instead, which a network trained with zero
+padding has not seen.
+
+`TorchForward` runs the same network by PyTorch where it is installed (one CPU rank); `make_forward` picks the
+faster of the two when asked for "auto".
+"""
+import importlib.util
+import time
+
+import numpy as np
+
+from ...errors import InputError
+from .network import LEVELS, PROGRAM, Conv, Pool
+
+
+class Forward:
+    """y = N(x) for `network` on `mesh`: fill `self.input` (channel 0 the residual, 1 the fluid mask) on the
+    owned cells, call `run()`, read channel 0 of the returned array."""
+
+    def __init__(self, network, mesh, backend):
+        if network.ndim != mesh.ndim:
+            raise ValueError(f"the DCDM network is {network.ndim}-D but the mesh is {mesh.ndim}-D")
+        odd = [a for a in range(mesh.ndim) if mesh.local_shape[a] % 2]
+        if odd:
+            raise ValueError(f"the DCDM network pools by 2: each rank's block needs an even number of cells on "
+                             f"every axis (block {mesh.local_shape[:mesh.ndim]})")
+        self.network, self.backend, self.xp = network, backend, backend.xp
+        self.k = backend.kernels("dcdm")
+        self.meshes = (mesh, mesh.coarsened(tuple(range(mesh.ndim))))
+        self.factor = tuple(2 if a < mesh.ndim else 1 for a in range(3))
+        pad = (1,) * (3 - mesh.ndim)
+        self.weights = {name: (self.xp.asarray(np.ascontiguousarray(w.reshape(w.shape + pad))), self.xp.asarray(b))
+                        for name, (w, b) in network.weights.items()}
+        channels = {"x": network.inputs, "y": 1}
+        self.buffers = {name: self.xp.zeros((channels.get(name, network.channels),) + self.meshes[level].array_shape,
+                                            np.float32) for name, level in LEVELS.items()}
+        self.input = self.buffers["x"]
+
+    def _fill(self, name):
+        """Ghosts of every channel of buffer `name`: halo exchange, zeros at physical faces (axis by axis)."""
+        mesh = self.meshes[LEVELS[name]]
+        for u in self.buffers[name]:
+            for axis in range(mesh.ndim):
+                mesh.halo.exchange_axis(u, axis)
+                g = mesh.ghosts[axis]
+                for side, present in ((0, mesh.at_low(axis)), (1, mesh.at_high(axis))):
+                    if present:
+                        index = [slice(None)] * 3
+                        index[axis] = slice(0, g) if side == 0 else slice(u.shape[axis] - g, None)
+                        u[tuple(index)] = 0.0
+
+    def run(self):
+        """Run `network.PROGRAM`; returns the output buffer (1, ghosted block)."""
+        b, k = self.buffers, self.k
+        for step in PROGRAM:
+            mesh = self.meshes[LEVELS[step.dst]]
+            g, n = mesh.ghosts, mesh.local_shape
+            if isinstance(step, Conv):
+                self._fill(step.src)
+                w, bias = self.weights[step.weight]
+                res = b[step.res] if step.res else b[step.dst]
+                k.conv(b[step.src], w, bias, res, b[step.dst], step.res is not None, step.relu, g, n)
+            elif isinstance(step, Pool):
+                k.pool(b[step.src], b[step.dst], self.factor, g, n)
+            else:
+                k.unpool_add(b[step.src], b[step.dst], self.factor, g, n)
+        return b["y"]
+
+
+
+class TorchForward:
+    """The same pass by PyTorch (one rank, CPU, where torch is installed), with `Forward`'s interface."""
+
+    def __init__(self, network, mesh):
+        from .train import _torch, from_network
+
+        self.torch, self.mesh = _torch(), mesh
+        self.model = from_network(network).eval()
+        self.input = np.zeros((network.inputs,) + mesh.array_shape, np.float32)
+        self.output = np.zeros((1,) + mesh.array_shape, np.float32)
+        self.shape = (1, network.inputs) + tuple(mesh.global_shape)
+
+    def run(self):
+        x = self.torch.from_numpy(np.ascontiguousarray(self.input[(slice(None),) + self.mesh.interior]))
+        with self.torch.no_grad():
+            y = self.model(x.reshape(self.shape))
+        self.output[0][self.mesh.interior] = y.numpy().reshape(self.mesh.local_shape)
+        return self.output
+
+
+def _seconds(forward, repeat=2):
+    forward.run()
+    start = time.perf_counter()
+    for _ in range(repeat):
+        forward.run()
+    return (time.perf_counter() - start) / repeat
+
+
+def make_forward(network, mesh, backend, inference="auto"):
+    """The forward pass of `inference`: "kernels" (the project's, any backend and rank count), "torch" (one rank,
+    CPU), or "auto": on one CPU rank with torch installed, whichever of the two runs the network faster here
+    (timed once), else the kernels."""
+    kernels = Forward(network, mesh, backend)
+    usable = mesh.comm.size == 1 and backend.name == "cpu" and importlib.util.find_spec("torch") is not None
+    if inference == "kernels" or (inference == "auto" and not usable):
+        return kernels
+    if not usable:
+        raise InputError("inference by PyTorch needs one CPU rank and torch installed", "solver.dcdm_inference")
+    torch = TorchForward(network, mesh)
+    if inference == "torch" or _seconds(torch) < _seconds(kernels):
+        return torch
+    return kernels

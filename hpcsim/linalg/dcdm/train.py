@@ -1,0 +1,177 @@
+"""Unsupervised training of the DCDM network with PyTorch (the optional `learn` extra: torch==2.13.0).
+
+For a right-hand side b (||b|| = 1) and the network's direction q = N(b) (times the fluid mask with obstacles),
+the loss is the residual after the best step along q in the A-norm:
+
+    L(b) = ||b - A (c q)||^2,   c = (q.b) / (q.A q)
+
+averaged over a batch, with A the assembled operator (`to_csr`) as a torch sparse matrix. Adam, checkpoints of
+weights and optimiser state every `checkpoint_every` epochs (resumable), one progress line per epoch. Only this
+module imports torch.
+"""
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .network import PROGRAM, Conv, Network, Pool
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        from ...errors import InputError
+
+        raise InputError("training needs PyTorch: pip install 'hpcsim[learn]' (the CPU build torch==2.13.0)") \
+            from None
+    return torch
+
+
+def build_model(ndim, channels, inputs):
+    """The torch module of `network.PROGRAM` (ConvNd, padding 1 with zeros)."""
+    torch = _torch()
+    nn, F = torch.nn, torch.nn.functional
+    conv = (nn.Conv1d, nn.Conv2d, nn.Conv3d)[ndim - 1]
+    pool = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[ndim - 1]
+
+    class DCDMNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            shapes = Network.shapes(ndim, channels, inputs)
+            self.convs = nn.ModuleDict({name: conv(w[1], w[0], 3, padding=1) for name, (w, _) in shapes.items()})
+            self.ndim, self.channels, self.inputs = ndim, channels, inputs
+
+        def forward(self, x):
+            buf = {"x": x}
+            for step in PROGRAM:
+                if isinstance(step, Conv):
+                    v = self.convs[step.weight](buf[step.src])
+                    if step.res:
+                        v = v + buf[step.res]
+                    buf[step.dst] = torch.relu(v) if step.relu else v
+                elif isinstance(step, Pool):
+                    buf[step.dst] = pool(buf[step.src], 2)
+                else:
+                    up = buf[step.src]
+                    for axis in range(2, 2 + ndim):
+                        up = up.repeat_interleave(2, dim=axis)
+                    buf[step.dst] = buf[step.dst] + up
+            return buf["y"]
+
+    return DCDMNet()
+
+
+def to_network(model, meta):
+    """The `Network` (numpy float32 weights) of a torch model."""
+    weights = {name: (c.weight.detach().cpu().numpy().astype(np.float32), c.bias.detach().cpu().numpy()
+                      .astype(np.float32)) for name, c in model.convs.items()}
+    return Network(model.ndim, model.channels, model.inputs, weights, dict(meta))
+
+
+def from_network(network):
+    """A torch model holding the weights of a `Network`."""
+    torch = _torch()
+    model = build_model(network.ndim, network.channels, network.inputs)
+    with torch.no_grad():
+        for name, (w, b) in network.weights.items():
+            model.convs[name].weight.copy_(torch.from_numpy(w))
+            model.convs[name].bias.copy_(torch.from_numpy(b))
+    return model
+
+
+def sparse_operator(csr, dtype):
+    """A scipy CSR matrix as a torch sparse COO tensor."""
+    torch = _torch()
+    coo = csr.tocoo()
+    index = torch.from_numpy(np.vstack([coo.row, coo.col]).astype(np.int64))
+    return torch.sparse_coo_tensor(index, torch.from_numpy(coo.data), coo.shape,
+                                   check_invariants=False).to(dtype).coalesce()
+
+
+def inputs_of(b, fluid):
+    """Network input (batch, channels, grid): b, and the fluid mask as a second channel if given."""
+    torch = _torch()
+    x = b.unsqueeze(1)
+    if fluid is None:
+        return x
+    return torch.cat([x, fluid.expand_as(b).unsqueeze(1)], dim=1)
+
+
+def loss(model, b, A, fluid=None):
+    """Mean over the batch b (batch, grid) of ||b - A (c q)||^2, c = (q.b)/(q.A q), q = N(b) (masked)."""
+    torch = _torch()
+    q = model(inputs_of(b, fluid))[:, 0]
+    if fluid is not None:
+        q = q * fluid
+    q, bf = q.reshape(q.shape[0], -1), b.reshape(b.shape[0], -1)
+    aq = torch.sparse.mm(A, q.T).T
+    c = (q * bf).sum(1) / (q * aq).sum(1)
+    return ((bf - c[:, None] * aq) ** 2).sum(1).mean()
+
+
+class Trainer:
+    """Adam on `loss` over the samples of a data file, with resumable checkpoints in `outdir`."""
+
+    def __init__(self, outdir, rhs, csr, fluid, table, ndim, log=print):
+        torch = self.torch = _torch()
+        torch.manual_seed(table["seed"])
+        self.outdir, self.table, self.log = Path(outdir), table, log
+        inputs = 1 if fluid is None else 2
+        self.model = build_model(ndim, table["channels"], inputs).float()
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=table["learning_rate"])
+        self.rhs = torch.from_numpy(rhs.astype(np.float32))
+        self.A = sparse_operator(csr, torch.float32)
+        self.fluid = None if fluid is None else torch.from_numpy(fluid.astype(np.float32))
+        self.epoch, self.history, self.seconds = 0, [], 0.0
+        self.checkpoint = self.outdir / "checkpoint.pt"
+
+    def resume(self):
+        """Continue from the checkpoint in `outdir` if there is one; returns the epoch reached."""
+        if self.checkpoint.exists():
+            state = self.torch.load(self.checkpoint, weights_only=False)
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.torch.set_rng_state(state["rng"])
+            self.epoch, self.history, self.seconds = state["epoch"], state["history"], state["seconds"]
+        return self.epoch
+
+    def _save(self):
+        tmp = self.checkpoint.with_suffix(".tmp")
+        self.torch.save({"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                         "rng": self.torch.get_rng_state(), "epoch": self.epoch, "history": self.history,
+                         "seconds": self.seconds}, tmp)
+        tmp.replace(self.checkpoint)
+
+    def run(self):
+        """Train to `epochs`; returns the loss per epoch (mean over its batches)."""
+        torch, t = self.torch, self.table
+        while self.epoch < t["epochs"]:
+            start = time.perf_counter()
+            order = torch.randperm(self.rhs.shape[0])
+            total, batches = 0.0, 0
+            for first in range(0, len(order), t["batch"]):
+                value = loss(self.model, self.rhs[order[first:first + t["batch"]]], self.A, self.fluid)
+                self.optimizer.zero_grad()
+                value.backward()
+                self.optimizer.step()
+                total, batches = total + float(value.detach()), batches + 1
+            self.epoch += 1
+            self.seconds += time.perf_counter() - start
+            self.history.append(total / batches)
+            self.log(f"epoch {self.epoch}/{t['epochs']}  loss {self.history[-1]:.4e}  "
+                     f"{self.seconds:.1f} s")
+            if self.epoch % t["checkpoint_every"] == 0 or self.epoch == t["epochs"]:
+                self._save()
+        return self.history
+
+    def export(self, path, meta):
+        """Write the weights file, with the training settings and time in its metadata."""
+        meta = dict(meta, epochs=self.epoch, train_seconds=round(self.seconds, 1),
+                    final_loss=self.history[-1] if self.history else math.nan,
+                    settings=json.dumps(self.table, sort_keys=True))
+        network = to_network(self.model, meta)
+        network.save(path)
+        return network

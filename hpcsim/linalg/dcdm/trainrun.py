@@ -1,0 +1,106 @@
+"""`hpcsim train DECK -o OUTDIR [--set KEY=VALUE] [--resume]`: build the training set and train the network.
+
+  OUTDIR/data.h5      right-hand sides from Ritz vectors of the deck's operator (Lanczos, on all ranks)
+  OUTDIR/checkpoint.pt  weights, optimiser and RNG state every `checkpoint_every` epochs (rank 0)
+  OUTDIR/log.txt      the progress lines printed per epoch
+  OUTDIR/weights.h5   the trained network for `solver.dcdm_weights`, with its settings and training time
+
+With --resume the data file is reused and training continues from the newest checkpoint. Training itself runs on
+rank 0 (PyTorch, one thread per rank as numba's); the distributed part is the Lanczos process.
+"""
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ...backend import CPUBackend
+from ...deck.loader import apply_overrides, read_toml
+from ...errors import InputError
+from ...mesh import Mesh
+from ...parallel import Comm
+from . import data
+from .deck import SECTIONS, make_operator
+from .lanczos import lanczos
+
+
+def load_deck(path, overrides=()):
+    """The resolved [mesh] and [dcdm] tables of a training deck (mesh.length filled in)."""
+    table = read_toml(path)
+    apply_overrides(table, overrides or ())
+    known = {s.name for s in SECTIONS}
+    for name in table:
+        if name not in known:
+            raise InputError(f"unknown section of a training deck; valid: {', '.join(sorted(known))}", name)
+    deck = {s.name: s.resolve(table.get(s.name, {})) for s in SECTIONS}
+    m = deck["mesh"]
+    if "length" not in m:
+        m["length"] = [n * h for n, h in zip(m["shape"], m["spacing"])] if "spacing" in m else [1.0] * len(m["shape"])
+    return deck
+
+
+def build_data(deck, comm, backend):
+    """(rhs (samples, global shape) on rank 0 else None, Ritz values)."""
+    m, t = deck["mesh"], deck["dcdm"]
+    mesh = Mesh.create(comm, m["shape"], m["length"], m["bc"], 1, m.get("process_grid"))
+    op = make_operator(mesh, t, backend)
+    fluid = np.asarray(op.fluid[mesh.interior]) if t["obstacles"] else None
+    values, vectors = lanczos(op, t["ritz_vectors"], t["seed"], fluid)
+    rhs = data.normalise(data.right_hand_sides(vectors, t["samples"], t["seed"] + 1, t["low_weight"]), comm)
+    return data.gather_global(mesh, rhs), values
+
+
+def main(args):
+    """The `train` subcommand; returns the exit status."""
+    comm = Comm()
+    try:
+        deck = load_deck(args.deck, args.set)
+    except InputError as exc:
+        if comm.is_root:
+            print(f"hpcsim train: error: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    log_file = out / "log.txt"
+
+    def log(line):
+        print(line, flush=True)
+        with open(log_file, "a") as f:
+            f.write(line + "\n")
+
+    try:
+        from .train import Trainer, _torch
+
+        torch = _torch()
+    except InputError as exc:
+        if comm.is_root:
+            print(f"hpcsim train: error: {exc}", file=sys.stderr)
+        return 2
+    t, ndim = deck["dcdm"], len(deck["mesh"]["shape"])
+    start = time.perf_counter()
+    data_file = out / "data.h5"
+    if not (args.resume and data_file.exists()):
+        rhs, values = build_data(deck, comm, CPUBackend())
+        if comm.is_root:
+            data.write(data_file, rhs, values, {"shape": list(deck["mesh"]["shape"]), "alpha": t["alpha"],
+                                                "beta": t["beta"], "obstacles": str(t["obstacles"]),
+                                                "bc": str(deck["mesh"]["bc"])})
+            log(f"data: {rhs.shape[0]} right-hand sides from {len(values)} Ritz vectors, "
+                f"{time.perf_counter() - start:.1f} s")
+    if not comm.is_root:
+        return 0
+    rhs, _, _ = data.read(data_file)
+    mesh = Mesh.create(Comm.self_comm(), deck["mesh"]["shape"], deck["mesh"]["length"], deck["mesh"]["bc"])
+    op = make_operator(mesh, t, CPUBackend())
+    fluid = mesh.owned(np.asarray(op.fluid)) if t["obstacles"] else None
+    torch.set_num_threads(1)
+    trainer = Trainer(out, rhs, op.to_csr(), fluid, t, ndim, log)
+    if args.resume and trainer.resume():
+        log(f"resumed at epoch {trainer.epoch}")
+    trainer.run()
+    command = " ".join(["hpcsim train", shlex.quote(args.deck), "-o", shlex.quote(args.output)]
+                       + [f"--set {shlex.quote(s)}" for s in args.set or ()])
+    network = trainer.export(out / "weights.h5", {"command": command, "deck": Path(args.deck).read_text()})
+    log(f"wrote {out / 'weights.h5'}: {network.parameters} parameters, {trainer.seconds:.1f} s training")
+    return 0

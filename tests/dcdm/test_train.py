@@ -1,0 +1,84 @@
+"""Training: a tiny run lowers the loss, resuming from a checkpoint gives the weights of an uninterrupted run,
+and `hpcsim train` writes (and resumes) a weights file that the DCDM solver reads."""
+
+import numpy as np
+import pytest
+
+from conftest import run_cli
+from hpcsim.backend import CPUBackend
+from hpcsim.linalg.config import make_solver
+from hpcsim.linalg.dcdm import data
+from hpcsim.linalg.dcdm.deck import DCDM
+from hpcsim.linalg.dcdm.lanczos import lanczos
+from hpcsim.linalg.dcdm.network import Network
+from hpcsim.linalg.operators import ShiftedLaplacian
+from hpcsim.mesh import Mesh
+from hpcsim.parallel import Comm
+
+torch = pytest.importorskip("torch")
+from hpcsim.linalg.dcdm.train import Trainer  # noqa: E402
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """16 x 16 Dirichlet Poisson, 32 samples from 40 Ritz vectors, an 8-channel network."""
+    mesh = Mesh.create(Comm(), (16, 16), (1.0, 1.0), "dirichlet")
+    op = ShiftedLaplacian(mesh, 0.0, 1.0, CPUBackend())
+    _, vectors = lanczos(op, 40, seed=0)
+    rhs = data.normalise(data.right_hand_sides(vectors, 32, 1, 9.0), mesh.comm).reshape(32, 16, 16)
+    table = DCDM.resolve({"channels": 8, "epochs": 6, "batch": 4, "learning_rate": 1e-2, "seed": 2})
+    return rhs, op.to_csr(), table
+
+
+def test_training_lowers_the_loss(tiny, tmp_path):
+    rhs, csr, table = tiny
+    history = Trainer(tmp_path, rhs, csr, None, table, 2, log=lambda line: None).run()
+    assert len(history) == 6
+    assert history[-1] < 0.3 * history[0]
+
+
+def test_resume_gives_the_uninterrupted_weights(tiny, tmp_path):
+    rhs, csr, table = tiny
+    straight = Trainer(tmp_path / "a", rhs, csr, None, dict(table, epochs=3), 2, log=lambda line: None)
+    (tmp_path / "a").mkdir()
+    straight.run()
+    (tmp_path / "b").mkdir()
+    Trainer(tmp_path / "b", rhs, csr, None, dict(table, epochs=2), 2, log=lambda line: None).run()
+    resumed = Trainer(tmp_path / "b", rhs, csr, None, dict(table, epochs=3), 2, log=lambda line: None)
+    assert resumed.resume() == 2
+    resumed.run()
+    assert resumed.history == straight.history
+    for p, q in zip(straight.model.parameters(), resumed.model.parameters()):
+        assert torch.equal(p, q)
+
+
+def test_train_command_writes_weights_that_solve(tmp_path):
+    deck = tmp_path / "train.toml"
+    deck.write_text('[mesh]\nshape = [16, 16]\nbc = "dirichlet"\n\n[dcdm]\nritz_vectors = 40\nsamples = 32\n'
+                    'channels = 8\nepochs = 3\nbatch = 4\nlearning_rate = 1e-2\nseed = 2\n')
+    out = tmp_path / "out"
+    result = run_cli(["train", str(deck), "-o", str(out)])
+    assert result.returncode == 0, result.stderr
+    assert "epoch 3/3" in result.stdout and (out / "checkpoint.pt").exists()
+    network = Network.load(out / "weights.h5")
+    assert network.meta["epochs"] == 3 and "hpcsim train" in network.meta["command"]
+    again = run_cli(["train", str(deck), "-o", str(out), "--resume", "--set", "dcdm.epochs=4"])
+    assert again.returncode == 0 and "resumed at epoch 3" in again.stdout and "epoch 4/4" in again.stdout
+    assert Network.load(out / "weights.h5").meta["epochs"] == 4
+    # a network trained for seconds is a poor direction (convergence is tested with the shipped models in
+    # test_solver.py); here: the file drives the solver
+    mesh = Mesh.create(Comm(), (16, 16), (1.0, 1.0), "dirichlet")
+    op = ShiftedLaplacian(mesh, 0.0, 1.0, CPUBackend())
+    solver = make_solver(op, {"method": "dcdm", "dcdm_weights": str(out / "weights.h5"), "max_iterations": 5})
+    result = solver.solve(mesh.zeros() + 1.0, mesh.zeros())
+    assert result.iterations == 5 and np.isfinite(result.residual)
+
+
+def test_train_deck_errors_are_clear(tmp_path):
+    deck = tmp_path / "bad.toml"
+    deck.write_text('[mesh]\nshape = [16, 16]\n\n[dcdm]\nepoch = 3\n')
+    result = run_cli(["train", str(deck), "-o", str(tmp_path / "out")])
+    assert result.returncode == 2 and "dcdm.epoch" in result.stderr and "epochs" in result.stderr
+    assert "Traceback" not in result.stderr
