@@ -108,6 +108,9 @@ class Run:
         run, self.out = deck["run"], deck["output"]
         self.run_dt = run.get("dt", 0.0)
         self.steps, self.t_end = run["steps"], run.get("t_end", 0.0)
+        # With t_end the run ends there; run.steps caps it only for an adaptive step (with a fixed step it was
+        # derived from t_end, and steps shortened to land on output times would otherwise end the run early).
+        self.step_cap = self.steps if (not self.t_end or self.family.adaptive(deck)) else 0
         self.dt_min, self.dt_max = run.get("dt_min", 0.0), run.get("dt_max", 0.0)
         self.wall_time = run["wall_time"]
         self.text = deck.text()
@@ -220,7 +223,7 @@ class Run:
             first[self.model.mesh.interior][(0,) * 3] = math.nan
 
     def finished(self):
-        return bool(self.steps and self.step_index >= self.steps) or \
+        return bool(self.step_cap and self.step_index >= self.step_cap) or \
             bool(self.t_end and self.time >= self.t_end - LANDING * self.dt)
 
     # -- the loop ---------------------------------------------------------------------------------------
@@ -276,7 +279,7 @@ class Run:
 
     def _fraction(self):
         """Fraction of the run done (for the ETA): by steps, or by time when only t_end bounds the run."""
-        if self.t_end and not self.steps:
+        if self.t_end and self.family.adaptive(self.deck) and not self.step_cap:
             return self.time / self.t_end
         return None
 

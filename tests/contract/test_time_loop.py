@@ -85,3 +85,18 @@ def test_restart_after_adaptive_steps_is_bit_for_bit(tmp_path):
     rows = len(split["step"])
     for name in ("time", "dt", "u_max", "mass"):
         assert np.array_equal(full[name][-rows:], split[name]), name
+
+
+def test_fixed_step_with_output_times_still_ends_at_t_end(tmp_path):
+    """A fixed step of 0.01 to t_end = 0.1 with diagnostics every 0.015: the steps that land on the output
+    times add steps, and the run still ends at t_end (not after t_end / dt steps)."""
+    deck = tmp_path / "deck.toml"
+    deck.write_text(DECK.replace("adaptive_tol = 1e-3", "adaptive_tol = 0.0").replace("steady_tol = 1e-3", "")
+                    .replace("dt = 1e-4", "dt = 0.01").replace("t_end = 50.0", "t_end = 0.1")
+                    .replace("diag_interval = 0.013", "diag_interval = 0.015"))
+    ok(run_cli(["run", deck, "-o", tmp_path / "out"]))
+    s = scalars(tmp_path / "out")
+    np.testing.assert_allclose(s["time"], [0.0, 0.015, 0.03, 0.045, 0.06, 0.075, 0.09, 0.1], rtol=0, atol=1e-15)
+    # 0.01, 0.015 | 0.025, 0.03 | 0.04, 0.045 | 0.055, 0.06 | 0.07, 0.075 | 0.085, 0.09 | 0.1: a step that lands
+    # on an output time is shortened, the next one is a whole step again
+    assert s["step"][-1] == 13
