@@ -13,6 +13,7 @@ FAMILIES = {
     "poisson": "hpcsim.linalg.poisson",
     "diffusion": "hpcsim.linalg.diffusion",
     "pic": "hpcsim.pic.model",
+    "phasefield": "hpcsim.phasefield.model",
 }
 
 
