@@ -18,7 +18,7 @@ from ..models import Family
 from ..runtime import Model, Stop
 from ..runtime.controller import StepController
 from . import deck as pf_deck
-from .initial import initial_field
+from .initial import initial_field, interface_length
 from .precipitates import Tracker, particles
 from .stepping import ExplicitStep, SemiImplicitStep
 from .temperature import temperature_field
@@ -67,6 +67,7 @@ class PhaseFieldModel(Model):
         self.controller = StepController(order=1) if self.adaptive_tol else None
         self.dt_next, self.stop = deck["run"]["dt"], None
         self.tracker = Tracker(mesh.ndim) if p["track_precipitates"] else None
+        self.track_reach = 8.0 * interface_length(thermo) if p["track_precipitates"] else 0.0
         self.step_count, self.time = 0, 0.0
         self.parameters = self._parameters(p, t_min, t_max, stabiliser, fourth)
 
@@ -187,8 +188,8 @@ class PhaseFieldModel(Model):
             whole = np.zeros(mesh.global_shape)
             for where, block in blocks:
                 whole[where] = block
-            self.tracker.record(self.time, self.step_count, particles(whole, mesh.spacing, mesh.origin,
-                                                                      mesh.periodic))
+            found = particles(whole, mesh.spacing, mesh.origin, mesh.periodic, self.track_reach)
+            self.tracker.record(self.time, self.step_count, found)
             rows = self.tracker.state()
         self.tracker.restore(comm.bcast(rows))
 

@@ -1,9 +1,10 @@
 """Beta-phase particles: labelling, centres, equivalent radii and tracks over time.
 
 On the gathered global field the phase fraction phi = (c - c_a(T)) / (c_b(T) - c_a(T)), clipped to [0, 1], is
-thresholded at 1/2 and the connected regions labelled (joined across periodic faces); every cell with phi above
-`TAIL` joins the nearest region, so each particle's volume V = sum phi dV and centre (phi-weighted, nearest image on
-periodic axes) include its diffuse interface and move smoothly as it migrates. The equivalent radius is V/2 in
+thresholded at 1/2 and the connected regions labelled (joined across periodic faces); every cell within `reach`
+(about two interface widths) of a region joins the nearest one, so each particle's volume V = sum phi dV and
+centre (phi-weighted, nearest image on periodic axes) include its diffuse interface and move smoothly as it
+migrates, while a supersaturated matrix farther away does not count. The equivalent radius is V/2 in
 1-D (the half-length), sqrt(V/pi) in 2-D and (3V/(4 pi))^(1/3) in 3-D. A particle keeps its id from one
 diagnostic to the next when its centre is the nearest to a previous one within that one's radius.
 """
@@ -12,7 +13,6 @@ import math
 import numpy as np
 from scipy import ndimage
 
-TAIL = 1e-3
 COLUMNS = ("time", "step", "id", "x", "y", "z", "radius", "volume")
 
 
@@ -48,16 +48,17 @@ def _join_periodic(labels, periodic):
     return lookup[labels]
 
 
-def particles(phi, spacing, origin, periodic):
-    """[(centre per axis, volume)] of the particles of the global phase-fraction array `phi`."""
+def particles(phi, spacing, origin, periodic, reach):
+    """[(centre per axis, volume)] of the particles of the global phase-fraction array `phi`; `reach`: the
+    distance (length units) of the diffuse shell counted with each particle."""
     ndim = phi.ndim
     labels, count = ndimage.label(phi > 0.5)
     if count == 0:
         return []
     labels = _join_periodic(labels, periodic)
-    _, nearest = ndimage.distance_transform_edt(labels == 0, return_indices=True)
+    distance, nearest = ndimage.distance_transform_edt(labels == 0, sampling=spacing, return_indices=True)
     owner = labels[tuple(nearest)]
-    owner[phi <= TAIL] = 0
+    owner[distance > reach] = 0
     volume_cell = float(np.prod(spacing))
     out = []
     for label in np.unique(owner[owner > 0]):
