@@ -40,7 +40,7 @@ setup(
             "openpmd-viewer",
         ],
         "gpu": ["cupy-cuda12x"],
-        "bench": ["pyamg"],
+        "bench": ["pyamg", "py-pde", "fipy"],
     },
     entry_points={
         "console_scripts": [
