@@ -6,14 +6,15 @@ thresholded at 1/2 and the connected regions labelled (joined across periodic fa
 centre (phi-weighted, nearest image on periodic axes) include its diffuse interface and move smoothly as it
 migrates, while a supersaturated matrix farther away does not count. The equivalent radius is V/2 in
 1-D (the half-length), sqrt(V/pi) in 2-D and (3V/(4 pi))^(1/3) in 3-D. A particle keeps its id from one
-diagnostic to the next when its centre is the nearest to a previous one within that one's radius.
+diagnostic to the next when its centre is the nearest to a previous one within that one's radius; its velocity
+is the displacement since that diagnostic over the time between them (0 for a new particle).
 """
 import math
 
 import numpy as np
 from scipy import ndimage
 
-COLUMNS = ("time", "step", "id", "x", "y", "z", "radius", "volume")
+COLUMNS = ("time", "step", "id", "x", "y", "z", "radius", "volume", "vx", "vy", "vz")
 
 
 def equivalent_radius(volume, ndim):
@@ -94,20 +95,25 @@ class Tracker:
         rows = []
         for centre, volume in found:
             radius = equivalent_radius(volume, self.ndim)
-            ident = self._match(previous, centre)
-            if ident is None:
-                ident, self.next_id = self.next_id, self.next_id + 1
             xyz = list(centre) + [0.0] * (3 - self.ndim)
-            rows.append([time, step, ident, *xyz, radius, volume])
+            match = self._match(previous, centre)
+            if match is None:
+                ident, self.next_id, velocity = self.next_id, self.next_id + 1, [0.0] * 3
+            else:
+                before = previous[match]
+                ident, elapsed = int(before[2]), time - before[0]
+                velocity = [(xyz[a] - before[3 + a]) / elapsed if elapsed > 0 else 0.0 for a in range(3)]
+            rows.append([time, step, ident, *xyz, radius, volume, *velocity])
         if rows:
             self.rows = np.vstack([self.rows, np.array(rows)])
 
     def _match(self, previous, centre):
+        """The row index in `previous` of the particle this centre continues, or None."""
         if not len(previous):
             return None
         d = np.sqrt(sum((previous[:, 3 + a] - centre[a]) ** 2 for a in range(self.ndim)))
         best = int(np.argmin(d))
-        return int(previous[best, 2]) if d[best] <= max(previous[best, 6], 1e-300) else None
+        return best if d[best] <= max(previous[best, 6], 1e-300) else None
 
     def columns(self):
         return {name: self.rows[:, i] for i, name in enumerate(COLUMNS)}
