@@ -140,19 +140,18 @@ def main():
     ap.add_argument("--plot", help="log-log free-energy figure of every code (PNG)")
     args = ap.parse_args()
     result = {"hpcsim": run_hpcsim(args.horizon, args.tol)}
+    hp = result["hpcsim"]
+    print(f"hpcsim: t = {args.horizon:g} in {hp['rows'][-1][2]:.2f} s ({hp['steps']} steps), "
+          f"F = {hp['rows'][-1][1]:.4f} (F(0) = {hp['rows'][0][1]:.4f})", flush=True)
     runners = {"py-pde": run_pypde, "fipy": run_fipy}
     for name in args.peers:
         result[name] = runners[name](args.horizon, args.budget)
-    hp = result["hpcsim"]
-    print(f"hpcsim: t = {args.horizon:g} in {hp['rows'][-1][2]:.2f} s ({hp['steps']} steps), "
-          f"F = {hp['rows'][-1][1]:.4f} (F(0) = {hp['rows'][0][1]:.4f})")
-    for name in args.peers:
         diff, ours, theirs, reached = compare(hp, result[name])
         line = (f"{name}: reached t = {reached:g} in {theirs:.2f} s (hpcsim {ours:.3f} s): {theirs / ours:.1f}x; "
                 f"max |F/F_hpcsim - 1| at common times {100 * diff:.2f}%")
         if name == "py-pde" and reached < args.horizon:
             line += f"; extrapolated to t = {args.horizon:g}: {theirs * args.horizon / reached / hp['rows'][-1][2]:.0f}x"
-        print(line)
+        print(line, flush=True)
         result[name]["summary"] = {"reached": reached, "wall_s": theirs, "hpcsim_wall_s": ours, "max_rel_dF": diff}
     if args.long:
         long = run_hpcsim(args.long, args.tol)
