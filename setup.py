@@ -42,7 +42,7 @@ setup(
             "torch==2.13.0",         # the DCDM training tests (the `learn` extra); here the CPU build
         ],
         "gpu": ["cupy-cuda12x"],
-        "bench": ["pyamg", "py-pde"],
+        "bench": ["pyamg", "py-pde", "fipy"],
         "learn": ["torch==2.13.0"],      # `hpcsim train` (DCDM); the CPU build installs quickly
     },
     entry_points={

@@ -14,6 +14,7 @@ FAMILIES = {
     "diffusion": "hpcsim.linalg.diffusion",
     "pic": "hpcsim.pic.model",
     "chemotaxis": "hpcsim.chemotaxis.model",
+    "phasefield": "hpcsim.phasefield.model",
 }
 
 

@@ -32,6 +32,10 @@ DECKS = {
              "--set", "species.0.particles_per_cell=9", "--set", "pic.sort_every=5",
              "--set", "pic.seed_field=[0.0, 0.001, 0.0]",
              "--set", "output.fields_every=0"]),
+    "phasefield": (ROOT / "decks" / "phasefield" / "pfhub_bm1a.toml",
+                   ["--set", "mesh.shape=[24, 20]", "--set", "mesh.length=[24.0, 20.0]", "--set", "run.dt=0.002",
+                    "--set", "phasefield.scheme='explicit'", "--set", "phasefield.adaptive_tol=0.0",
+                    "--set", "output.diag_every=2"]),
 }
 # 1 rank against 2: the same stencil updates; global sums (dot products, diagnostics, deposited charge and current
 # in shared cells) add the ranks' partial sums in another order, which changes values at the 1e-16 level of the
