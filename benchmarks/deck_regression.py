@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run(args):
     out = Path(args.outroot)
-    decks = sorted((ROOT / "decks").rglob("*.toml"))
+    decks = sorted(p for p in (ROOT / "decks").rglob("*.toml") if not p.stem.startswith("dcdm_train"))  # runs only
     for deck in decks:
         name = f"{deck.parent.name}_{deck.stem}"
         overrides = ["--set", f"run.steps={args.steps}", "--set", "run.t_end=0"]

@@ -55,7 +55,7 @@ class PoissonModel(Model):
             mode = Eigenmode(mesh, p["modes"])
             phi = mode.values()
             f[mesh.interior] = p["amplitude"] * (p["alpha"] + p["beta"] * mode.k2) * phi
-            self.exact = self.xp.asarray(p["amplitude"] * phi)
+            self.exact = self.xp.asarray(p["amplitude"] * phi).reshape(mesh.local_shape[: mesh.ndim])
         else:
             f[mesh.interior] = p["amplitude"] * gaussian(mesh, p["center"], p["width"])
         self.f = self.fields.add("f", self.xp.asarray(f), state=False)
