@@ -15,7 +15,8 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
-    packages=find_packages(include=["hpcsim", "hpcsim.*", "postprocess"]) + ["hpcsim.kernels"],
+    packages=find_packages(include=["hpcsim", "hpcsim.*", "postprocess"])
+    + ["hpcsim.kernels"] + [f"hpcsim.kernels.{p}" for p in find_packages(where="kernels")],
     package_dir={"hpcsim.kernels": "kernels"},
     package_data={"hpcsim": ["templates/*.sh", "linalg/dcdm/models/*.h5"]},
     install_requires=[

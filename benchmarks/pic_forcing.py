@@ -32,7 +32,7 @@ def setup():
 def run():
     import numba
 
-    from hpcsim.kernels import advance_cpu
+    from hpcsim.kernels.pic import advance_cpu
 
     numba.set_num_threads(1)
     x, u, fields, shape, f = setup()

@@ -64,8 +64,8 @@ def worker(cells, steps, backend_name, sort_every):
     for c in (*pic.fields.e, *pic.fields.b):
         mesh.fill_ghosts(c)
     e, b = xp.empty_like(electrons.x), xp.empty_like(electrons.x)
-    backend.kernels("gather").gather(pic.fields.e, pic.fields.b, e, b, electrons.x, pic.inv_h, pic.shift)
-    push_k, (xs, us) = backend.kernels("pic"), (electrons.x.copy(), electrons.u.copy())
+    backend.kernels("pic.gather").gather(pic.fields.e, pic.fields.b, e, b, electrons.x, pic.inv_h, pic.shift)
+    push_k, (xs, us) = backend.kernels("pic.pic"), (electrons.x.copy(), electrons.u.copy())
     push_k.push_and_move(xs, us, e, b, -dt, dt, 0)
     backend.synchronize()
     comm.barrier()

@@ -1,5 +1,9 @@
-"""Compute kernels of hpcsim (installed as `hpcsim.kernels`): per-element functions in `*_elements.py`, compiled
-for numba CPU (`*_cpu.py`) and numba.cuda (`*_gpu.py`) by `twice.compile_for`.
+"""Compute kernels of hpcsim (installed as `hpcsim.kernels`), one folder per family (`linalg/`, `pic/`,
+`phasefield/`, `chemotaxis/`): per-element functions in `*_elements.py`, compiled for numba CPU (`*_cpu.py`) and
+numba.cuda (`*_gpu.py`) by `twice.compile_for`, or per-cell loops declared once in `*_loops.py` and generated for
+both by `loops`. The shared machinery sits here: `twice`, `loops`, `gpu_grid` (launch geometry and block
+reductions) and `stencil` (the finite-difference bodies every family's loops use). `Backend.kernels("pic.yee")`
+imports `hpcsim.kernels.pic.yee_cpu` or `yee_gpu`.
 
 Numba's on-disk cache (`cache=True`) keys a compiled kernel on its own source file only, not on the
 per-element functions it inlines from other modules, so an edit of a `*_elements.py` alone would leave the
@@ -13,9 +17,11 @@ from pathlib import Path
 
 
 def source_digest(directory=Path(__file__).parent):
-    """Hash of the names and contents of every kernel source in `directory`."""
-    sources = sorted(Path(directory).glob("*.py"))
-    return hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in sources)).hexdigest()[:16]
+    """Hash of the relative paths and contents of every kernel source under `directory`."""
+    root = Path(directory)
+    sources = sorted(root.rglob("*.py"))
+    return hashlib.sha256(b"".join(p.relative_to(root).as_posix().encode() + p.read_bytes()
+                                   for p in sources)).hexdigest()[:16]
 
 
 def _cache_dir():

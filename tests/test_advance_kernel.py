@@ -11,7 +11,10 @@ import numpy as np
 import pytest
 from scipy.linalg import expm
 
-from hpcsim.kernels import advance_cpu, deposit_cpu, gather_cpu, pic_cpu
+from hpcsim.kernels.pic import advance_cpu
+from hpcsim.kernels.pic import deposit_cpu
+from hpcsim.kernels.pic import gather_cpu
+from hpcsim.kernels.pic import pic_cpu
 
 FORCINGS = {"none": None, "velocity": (True, False), "temperature": (False, True), "both": (True, True)}
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hpcsim.kernels import deposit_cpu
+from hpcsim.kernels.pic import deposit_cpu
 from hpcsim.mesh import Mesh
 from hpcsim.parallel import Comm
 

@@ -14,7 +14,7 @@ import pytest
 from scipy.integrate import solve_ivp
 from scipy.linalg import expm
 
-from hpcsim.kernels import pic_cpu
+from hpcsim.kernels.pic import pic_cpu
 from hpcsim.pic.species import quantile_bi_maxwellian
 
 VAY, BORIS = 0, 1

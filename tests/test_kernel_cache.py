@@ -38,6 +38,6 @@ def test_an_edit_of_any_kernel_source_changes_the_hash(tmp_path):
     copy = tmp_path / "kernels"
     shutil.copytree(ROOT / "kernels", copy, ignore=shutil.ignore_patterns("__pycache__"))
     assert source_digest(copy) == source_digest()
-    element = copy / "pic_elements.py"
+    element = copy / "pic" / "pic_elements.py"
     element.write_text(element.read_text().replace("h = 0.5 * qm_dt", "h = qm_dt * 0.5"))
     assert source_digest(copy) != source_digest()

@@ -1,5 +1,5 @@
 """Every CPU kernel module has a GPU twin with the same public interface (`__all__`, or else the functions it
-defines), so a backend can swap one for the other; and the loops declared once in `kernels/*_loops.py` give
+defines), so a backend can swap one for the other; and the loops declared once in `kernels/<family>/*_loops.py` give
 CPU and GPU modules whose launchers are exactly the declared ones."""
 import importlib
 from pathlib import Path
@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 KERNELS = Path(__file__).resolve().parent.parent / "kernels"
-PAIRS = sorted(p.stem[:-4] for p in KERNELS.glob("*_cpu.py"))
+
+
+def dotted(path, suffix):
+    """'pic.yee' for kernels/pic/yee_<suffix>.py: the name `Backend.kernels` takes."""
+    return ".".join(path.relative_to(KERNELS).parts[:-1] + (path.stem[:-len(suffix) - 1],))
+
+
+PAIRS = sorted(dotted(p, "cpu") for p in KERNELS.glob("*/*_cpu.py"))
+DECLARED = sorted(dotted(p, "loops") for p in KERNELS.glob("*/*_loops.py"))
 
 
 def public(module):
@@ -20,7 +28,8 @@ def public(module):
 
 @pytest.mark.parametrize("group", PAIRS)
 def test_cpu_and_gpu_modules_export_the_same_names(group):
-    assert (KERNELS / f"{group}_gpu.py").exists(), f"kernels/{group}_cpu.py has no GPU twin"
+    path = KERNELS.joinpath(*group.split("."))
+    assert path.with_name(path.name + "_gpu.py").exists(), f"{group}_cpu has no GPU twin"
     cpu = importlib.import_module(f"hpcsim.kernels.{group}_cpu")
     gpu = importlib.import_module(f"hpcsim.kernels.{group}_gpu")
     assert public(cpu) == public(gpu)
@@ -28,17 +37,25 @@ def test_cpu_and_gpu_modules_export_the_same_names(group):
         assert callable(getattr(cpu, name)) and callable(getattr(gpu, name)), name
 
 
-@pytest.mark.parametrize("group", sorted(p.stem[:-6] for p in KERNELS.glob("*_loops.py") if p.stem != "loops"))
+def test_every_kernel_module_lives_in_a_family_folder():
+    """Only the shared loop machinery sits at the top of kernels/; each family's kernels have their own folder."""
+    assert sorted(p.stem for p in KERNELS.glob("*.py")) == ["__init__", "gpu_grid", "loops", "stencil", "twice"]
+    assert PAIRS and DECLARED
+
+
+@pytest.mark.parametrize("group", DECLARED)
 def test_declared_loops_are_the_generated_launchers(group):
     declared = importlib.import_module(f"hpcsim.kernels.{group}_loops").LOOPS
     for target in ("cpu", "gpu"):
         module = importlib.import_module(f"hpcsim.kernels.{group}_{target}")
         for loop in declared:
-            assert getattr(module, loop.name).__module__ == f"hpcsim.kernels.generated_{group}_{target}", loop.name
+            generated = f"hpcsim.kernels.generated_{group.split('.')[-1]}_{target}"
+            assert getattr(module, loop.name).__module__ == generated, loop.name
 
 
 def test_rendered_gpu_kernels_pass_vector_fields_as_components():
-    from hpcsim.kernels import loops, yee_loops
+    from hpcsim.kernels import loops
+    from hpcsim.kernels.pic import yee_loops
 
     text = loops.render("gpu", yee_loops.LOOPS, yee_loops.BODIES)
     assert "def _faraday(e_0, e_1, e_2, b_0, b_1, b_2, dt, g, n, o, d):" in text

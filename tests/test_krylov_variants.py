@@ -11,7 +11,7 @@ import scipy.sparse.linalg as spla
 from conftest import run_mpi
 from hpcsim.backend import CPUBackend
 from hpcsim.errors import InputError, NumericalError
-from hpcsim.kernels import krylov_fused_cpu as fused
+from hpcsim.kernels.linalg import krylov_fused_cpu as fused
 from hpcsim.linalg.cg import CG, IncompatibleRHS
 from hpcsim.linalg.krylov import CG1, FlexibleCG, PipelinedCG
 from hpcsim.linalg.operators import ShiftedLaplacian

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hpcsim.backend import create_backend
-from hpcsim.kernels import sort_cpu
+from hpcsim.kernels.pic import sort_cpu
 from hpcsim.mesh import Mesh
 from hpcsim.parallel import Comm
 from hpcsim.pic.engine import PIC

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from hpcsim.kernels import deposit_cpu
+from hpcsim.kernels.pic import deposit_cpu
 
 
 def reference_current(shape, x_old, x_new, u, qw, dt, inv_h, shift, h):

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from hpcsim.kernels import pic_cpu
+from hpcsim.kernels.pic import pic_cpu
 
 VAY, BORIS = 0, 1
 

@@ -21,7 +21,7 @@ from ..linalg.operators import ShiftedLaplacian
 class Cartesian:
     def __init__(self, mesh, backend, solver_table):
         self.mesh, self.backend, self.table = mesh, backend, solver_table
-        self.kernels = backend.kernels("chemotaxis")
+        self.kernels = backend.kernels("chemotaxis.chemotaxis")
         self.g, self.n = tuple(mesh.ghosts), tuple(mesh.local_shape)
         self.o = tuple(1 if a < mesh.ndim else 0 for a in range(3))
         self.d = tuple(1.0 / mesh.spacing[a] if a < mesh.ndim else 0.0 for a in range(3))
@@ -84,7 +84,7 @@ class Radial:
             raise InputError("the radial solver runs on a 1-D mesh of r, one rank, backend cpu",
                              "chemotaxis.radial_dimension")
         self.mesh, self.backend, self.dimension = mesh, backend, dimension
-        self.kernels = backend.kernels("chemotaxis")
+        self.kernels = backend.kernels("chemotaxis.chemotaxis")
         N, h, cells = dimension, mesh.spacing[0], mesh.global_shape[0]
         faces = np.arange(cells + 1) * h + mesh.origin[0]
         self.area_host = np.zeros(cells + 2)

@@ -4,7 +4,7 @@ for radially symmetric data in dimension 2, 3 or 4, on a 1-D mesh of r (`geometr
 One step from t to t + dt (first order; dimensionless units, see `deck`):
 
   1. n' = n - dt div F(n, c) with Scharfetter-Gummel fluxes F (diffusion and drift together, explicit; then the
-     linearly implicit logistic step), `kernels.chemotaxis_elements`. The sum of n is conserved to round-off
+     linearly implicit logistic step), `kernels.chemotaxis.chemotaxis_elements`. The sum of n is conserved to round-off
      and n' >= 0 whenever dt <= 1 / max_cells rate(c) (the drift CFL, diffusion included);
   2. w', c' by backward Euler from n' (`signals.SignalUpdate`: Helmholtz solves, so the stiffness of small eps
      costs nothing; eps = 0 solves the elliptic equations).

@@ -41,7 +41,7 @@ class KrylovSolver:
         """`preconditioner`: None (identity) or an object with `apply(r, z)` (see `preconditioners`)."""
         self.op, self.rtol, self.max_iterations, self.pc = operator, rtol, max_iterations, preconditioner
         self.mesh, self.k = operator.mesh, operator.kernels
-        self.fused = operator.backend.kernels("krylov_fused")
+        self.fused = operator.backend.kernels("linalg.krylov_fused")
         self.r = self._vector()
 
     def _global(self, local):

@@ -19,7 +19,7 @@ which is how CI tests it besides the CUDA simulator).
 """
 import math
 
-from ..kernels.krylov_elements import PAP, RR, RZ
+from ..kernels.linalg.krylov_elements import PAP, RR, RZ
 from .cg import CG
 
 

@@ -17,7 +17,7 @@ class Chebyshev:
 
     def __init__(self, operator, steps=4, ratio=30.0, inv_diag=None, lam_max=None):
         self.op, self.steps = operator, steps
-        self.mg = operator.backend.kernels("multigrid")
+        self.mg = operator.backend.kernels("linalg.multigrid")
         self.inv_diag = operator.inverse_diagonal() if inv_diag is None else inv_diag
         hi = operator.gershgorin_bound() if lam_max is None else lam_max
         self.interval = (hi / ratio, hi)

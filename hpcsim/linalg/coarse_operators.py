@@ -44,7 +44,7 @@ class StencilOperator(Operator):
 
     def __init__(self, mesh, coef, offsets, singular, backend):
         super().__init__(mesh, backend)
-        self.mg = backend.kernels("multigrid")
+        self.mg = backend.kernels("linalg.multigrid")
         self.offsets = np.asarray(offsets, dtype=np.int64)
         self.r = tuple(int(q) for q in np.abs(self.offsets).max(axis=0))
         self.radius = max(self.r)

@@ -27,7 +27,7 @@ class Operator:
 
     def __init__(self, mesh, backend):
         self.mesh, self.backend, self.xp = mesh, backend, backend.xp
-        self.kernels = backend.kernels("linalg")
+        self.kernels = backend.kernels("linalg.linalg")
         used = [a < mesh.ndim for a in range(3)]
         self.g, self.n = tuple(mesh.ghosts), tuple(mesh.local_shape)
         self.o = tuple(1 if u else 0 for u in used)

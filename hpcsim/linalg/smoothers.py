@@ -14,7 +14,7 @@ from .operators import ShiftedLaplacian
 class DampedJacobi:
     def __init__(self, op, sweeps):
         self.op, self.sweeps = op, sweeps
-        self.mg = op.backend.kernels("multigrid")
+        self.mg = op.backend.kernels("linalg.multigrid")
         self.inv_diag = op.inverse_diagonal()
         self.omega = 4.0 / (3.0 * op.gershgorin_bound())
         self.r, self.d = op.mesh.zeros(op.xp), op.mesh.zeros(op.xp)
@@ -33,7 +33,7 @@ class RedBlackGaussSeidel:
             raise InputError("red-black Gauss-Seidel is implemented for the shifted Laplacian only; use "
                              "chebyshev or jacobi", "solver.mg_smoother")
         self.op, self.sweeps = op, sweeps
-        self.mg = op.backend.kernels("multigrid")
+        self.mg = op.backend.kernels("linalg.multigrid")
         self.inv_diag = op.inverse_diagonal()
         mesh = op.mesh
         self.parity = sum(o - g for o, g in zip(mesh.local_offset, mesh.ghosts)) % 2

@@ -70,7 +70,7 @@ class Transfer:
     def __init__(self, fine, axes, ghost, backend):
         self.fine, self.axes, self.backend, xp = fine, tuple(axes), backend, backend.xp
         self.wide = None
-        self.kernels = backend.kernels("multigrid")
+        self.kernels = backend.kernels("linalg.multigrid")
         glob = tuple(coarse_cells(n) if a in axes else n for a, n in enumerate(fine.global_shape))
         offset, size = list(fine.local_offset), list(fine.local_shape)
         for a in axes:

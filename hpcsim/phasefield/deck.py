@@ -6,7 +6,7 @@ times in tau = l^2 / D(T0) (`scales`); both forms go to diags/parameters.h5.
 """
 from ..deck.schema import Key, Section
 from ..errors import InputError
-from ..kernels import phasefield_elements as el
+from ..kernels.phasefield import phasefield_elements as el
 from ..linalg.config import SOLVER
 from ..models import Units
 from . import initial, temperature

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..field_state import Unit
-from ..kernels.phasefield_elements import DOUBLE_WELL
+from ..kernels.phasefield.phasefield_elements import DOUBLE_WELL
 from ..mesh import Mesh
 from ..models import Family
 from ..runtime import Model, Stop
@@ -32,7 +32,7 @@ class PhaseFieldModel(Model):
         p = deck["phasefield"]
         mesh = Mesh.from_deck(deck, comm, FAMILY.ghost)
         super().__init__(mesh, backend)
-        self.kernels = backend.kernels("phasefield")
+        self.kernels = backend.kernels("phasefield.phasefield")
         self.thermo, self.scales = pf_deck.thermodynamics(deck)
         thermo, scales, xp = self.thermo, self.scales, self.xp
         self.g, self.n = mesh.ghosts, mesh.local_shape

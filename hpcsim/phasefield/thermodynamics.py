@@ -22,7 +22,7 @@ Shewmon's J = -D [grad c + c (1 - c) Q* grad T / T^2] with steady state c / (1 -
 import math
 from dataclasses import dataclass
 
-from ..kernels import phasefield_elements as el
+from ..kernels.phasefield import phasefield_elements as el
 
 # Diffusion of interstitials in iron (D0 in m^2/s, Qd in J/mol) with their sources; Q* values are inputs.
 SOLUTES = {

@@ -25,8 +25,8 @@ class PIC:
         self.mesh, self.species, self.pusher = mesh, species, PUSHERS[pusher]
         self.forcing = forcing or {}     # species name -> hpcsim.pic.forcing.Forcing (thermodynamic forcing)
         self.fields = YeeFields(mesh, backend)
-        self.advance_k, self.deposit_k = backend.kernels("advance"), backend.kernels("deposit")
-        self.sort_k, self.sort_room = backend.kernels("sort"), {}
+        self.advance_k, self.deposit_k = backend.kernels("pic.advance"), backend.kernels("pic.deposit")
+        self.sort_k, self.sort_room = backend.kernels("pic.sort"), {}
         nd = mesh.ndim
         self.inv_h = tuple(1.0 / mesh.spacing[a] if a < nd else 0.0 for a in range(3))
         self.shift = tuple(mesh.ghosts[a] - mesh.local_offset[a] - (mesh.origin[a] / mesh.spacing[a] if a < nd

@@ -1,6 +1,6 @@
 """Electromagnetic fields on the Yee grid of a periodic distributed mesh (normalised units, c = 1).
 
-E, B and J are three block arrays each (staggering in `kernels/yee_elements.py`). Faraday is split in two
+E, B and J are three block arrays each (staggering in `kernels/pic/yee_elements.py`). Faraday is split in two
 half steps so that B, like E, is known at integer times (where the particles gather both):
     B^{n+1/2} = B^n - (dt/2) curl E^n
     E^{n+1}   = E^n + dt (curl B^{n+1/2} - J^{n+1/2})
@@ -21,7 +21,7 @@ class YeeFields:
         if not all(mesh.periodic):
             raise ValueError("the Yee solver supports periodic meshes only")
         self.mesh, self.backend, self.xp = mesh, backend, backend.xp
-        self.kernels = backend.kernels("yee")
+        self.kernels = backend.kernels("pic.yee")
         self.e = tuple(mesh.zeros(self.xp) for _ in range(3))
         self.b = tuple(mesh.zeros(self.xp) for _ in range(3))
         self.j = tuple(mesh.zeros(self.xp) for _ in range(3))

@@ -35,7 +35,7 @@ E_UNIT = (1, 1, -3, -1, 0, 0, 0)     # unit dimensions (L, M, T, I, theta, N, J)
 B_UNIT = (0, 1, -2, -1, 0, 0, 0)
 J_UNIT = (-2, 0, 0, 1, 0, 0, 0)
 RHO_UNIT = (-3, 0, 1, 1, 0, 0, 0)
-# In-cell positions (x, y, z) of the Yee components (see kernels/yee_elements.py); J like E, rho on the nodes.
+# In-cell positions (x, y, z) of the Yee components (see kernels/pic/yee_elements.py); J like E, rho on the nodes.
 E_POSITION = ((0.5, 0.0, 0.0), (0.0, 0.5, 0.0), (0.0, 0.0, 0.5))
 B_POSITION = ((0.0, 0.5, 0.5), (0.5, 0.0, 0.5), (0.5, 0.5, 0.0))
 RHO_POSITION = (0.0, 0.0, 0.0)

@@ -9,7 +9,8 @@ from simulated_gpu import SKIP_REASON, kernel_target  # noqa: E402
 if kernel_target() is None:
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
-from hpcsim.kernels import advance_cpu, advance_gpu  # noqa: E402
+from hpcsim.kernels.pic import advance_cpu
+from hpcsim.kernels.pic import advance_gpu# noqa: E402
 from scipy.linalg import expm  # noqa: E402
 
 

@@ -1,5 +1,5 @@
 """The numba.cuda chemotaxis kernels, run by the CUDA simulator on tiny blocks, against the CPU kernels (both
-compiled from `kernels.chemotaxis_elements`), on 1-, 2- and 3-D blocks with large signal jumps (the drift-
+compiled from `kernels.chemotaxis.chemotaxis_elements`), on 1-, 2- and 3-D blocks with large signal jumps (the drift-
 dominated branch of the Scharfetter-Gummel weights) and a zero density cell (the n log n branch)."""
 import numpy as np
 import pytest
@@ -9,7 +9,8 @@ from simulated_gpu import SKIP_REASON, assert_kernel_equal, kernel_target  # noq
 if kernel_target() is None:
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
-from hpcsim.kernels import chemotaxis_cpu, chemotaxis_gpu  # noqa: E402
+from hpcsim.kernels.chemotaxis import chemotaxis_cpu
+from hpcsim.kernels.chemotaxis import chemotaxis_gpu# noqa: E402
 from hpcsim.mesh import Mesh  # noqa: E402
 from hpcsim.parallel import Comm  # noqa: E402
 

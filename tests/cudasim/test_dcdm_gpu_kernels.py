@@ -9,7 +9,8 @@ if kernel_target() is None:
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
 from hpcsim.backend import CPUBackend  # noqa: E402
-from hpcsim.kernels import dcdm_cpu, dcdm_gpu  # noqa: E402
+from hpcsim.kernels.linalg import dcdm_cpu
+from hpcsim.kernels.linalg import dcdm_gpu# noqa: E402
 from hpcsim.linalg.dcdm.forward import Forward  # noqa: E402
 from hpcsim.linalg.dcdm.network import Network  # noqa: E402
 from hpcsim.linalg.dcdm.obstacles import ObstacleLaplacian  # noqa: E402

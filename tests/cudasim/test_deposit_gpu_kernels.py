@@ -8,7 +8,8 @@ from simulated_gpu import SKIP_REASON, kernel_target  # noqa: E402
 if kernel_target() is None:
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
-from hpcsim.kernels import deposit_cpu, deposit_gpu  # noqa: E402
+from hpcsim.kernels.pic import deposit_cpu
+from hpcsim.kernels.pic import deposit_gpu# noqa: E402
 
 
 @pytest.mark.parametrize("ndim", [1, 2, 3])

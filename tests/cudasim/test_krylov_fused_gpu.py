@@ -11,7 +11,8 @@ if kernel_target() is None:
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
 from simulated_gpu import solve_on_both  # noqa: E402
-from hpcsim.kernels import krylov_fused_cpu, krylov_fused_gpu  # noqa: E402
+from hpcsim.kernels.linalg import krylov_fused_cpu
+from hpcsim.kernels.linalg import krylov_fused_gpu# noqa: E402
 from hpcsim.linalg.krylov import CG1, FlexibleCG, PipelinedCG  # noqa: E402
 from hpcsim.linalg.preconditioners import make_preconditioner  # noqa: E402
 from hpcsim.mesh import Mesh  # noqa: E402

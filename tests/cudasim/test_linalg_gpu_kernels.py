@@ -13,7 +13,8 @@ if kernel_target() is None:
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
 from simulated_gpu import solve_on_both  # noqa: E402
-from hpcsim.kernels import linalg_cpu, linalg_gpu  # noqa: E402
+from hpcsim.kernels.linalg import linalg_cpu
+from hpcsim.kernels.linalg import linalg_gpu# noqa: E402
 from hpcsim.linalg.cg import CG  # noqa: E402
 from hpcsim.linalg.cg_deferred import DeferredCheckCG  # noqa: E402
 from hpcsim.linalg.preconditioners import make_preconditioner  # noqa: E402

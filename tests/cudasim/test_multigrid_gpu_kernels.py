@@ -11,7 +11,10 @@ if kernel_target() is None:
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
 from hpcsim.backend import CPUBackend  # noqa: E402
-from hpcsim.kernels import linalg_cpu, linalg_gpu, multigrid_cpu, multigrid_gpu  # noqa: E402
+from hpcsim.kernels.linalg import linalg_cpu
+from hpcsim.kernels.linalg import linalg_gpu
+from hpcsim.kernels.linalg import multigrid_cpu
+from hpcsim.kernels.linalg import multigrid_gpu# noqa: E402
 from hpcsim.linalg.transfer import Transfer  # noqa: E402
 from hpcsim.mesh import Mesh  # noqa: E402
 from hpcsim.parallel import Comm  # noqa: E402
@@ -33,7 +36,7 @@ def test_transfer_and_smoother_kernels(shape, bc, axes):
         transfer.restrict(rf.copy(), rc)
         transfer.prolong_add(ec, ef)
         x, d = rf.copy(), ef.copy()
-        backend.kernels("multigrid").chebyshev(x, d, rf, np.abs(rf) + 1.0, 0.3, 0.7, fine.ghosts, fine.local_shape)
+        backend.kernels("linalg.multigrid").chebyshev(x, d, rf, np.abs(rf) + 1.0, 0.3, 0.7, fine.ghosts, fine.local_shape)
         out[name] = (rc, ef, x, d)
     for gpu, cpu in zip(out["gpu"], out["cpu"]):
         assert_kernel_equal(gpu, cpu)

@@ -10,7 +10,8 @@ if kernel_target() is None:
 
 from numba import cuda  # noqa: E402
 
-from hpcsim.kernels import sort_cpu, sort_gpu  # noqa: E402
+from hpcsim.kernels.pic import sort_cpu
+from hpcsim.kernels.pic import sort_gpu# noqa: E402
 
 
 @pytest.mark.parametrize("ndim", [1, 2, 3])

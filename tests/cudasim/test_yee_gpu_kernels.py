@@ -8,7 +8,8 @@ from simulated_gpu import SKIP_REASON, kernel_target  # noqa: E402
 if kernel_target() is None:
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
-from hpcsim.kernels import yee_cpu, yee_gpu  # noqa: E402
+from hpcsim.kernels.pic import yee_cpu
+from hpcsim.kernels.pic import yee_gpu# noqa: E402
 from hpcsim.mesh import Mesh  # noqa: E402
 from hpcsim.parallel import Comm  # noqa: E402
 

@@ -30,7 +30,7 @@ class Forward:
             raise ValueError(f"the DCDM network pools by 2: each rank's block needs an even number of cells on "
                              f"every axis (block {mesh.local_shape[:mesh.ndim]})")
         self.network, self.backend, self.xp = network, backend, backend.xp
-        self.k = backend.kernels("dcdm")
+        self.k = backend.kernels("linalg.dcdm")
         self.meshes = (mesh, mesh.coarsened(tuple(range(mesh.ndim))))
         self.factor = tuple(2 if a < mesh.ndim else 1 for a in range(3))
         pad = (1,) * (3 - mesh.ndim)

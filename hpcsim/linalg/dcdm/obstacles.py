@@ -34,7 +34,7 @@ class ObstacleLaplacian(Operator):
         super().__init__(mesh, backend)
         self.alpha, self.beta, self.spheres = float(alpha), float(beta), [list(s) for s in spheres]
         self.singular = self.alpha == 0.0 and not self.has_dirichlet
-        self.dcdm = backend.kernels("dcdm")
+        self.dcdm = backend.kernels("linalg.dcdm")
         m = np.zeros(mesh.array_shape)
         m[mesh.interior] = fluid_mask(mesh, spheres)
         mesh.fill_ghosts(m, even=True)          # domain faces are open: mirror the mask through them

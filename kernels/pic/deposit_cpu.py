@@ -1,0 +1,51 @@
+"""CPU deposition kernels (`deposit_elements`): a serial loop over the particles of a species, so that no two
+threads add into the same node (threaded deposition with per-thread grids is future work), one loop per
+dimensionality with the used axes as compile-time constants."""
+from numba import njit, types
+
+from . import deposit_elements as el
+from ..twice import compile_for
+
+__all__ = ["deposit_current", "deposit_rho"]   # the interface shared with the gpu twin
+
+
+@njit(inline="always")
+def accumulate_unsigned(grid, i, j, k, v):
+    """grid[i, j, k] += v for i, j, k >= 0 (the window starts at or above node 0 for a move of less than a cell
+    with at least one ghost layer), without numba's wrap-around of negative indices."""
+    grid[types.uint64(i), types.uint64(j), types.uint64(k)] += v
+    return 0.0
+
+
+_cell = compile_for(njit(inline="always", error_model="numpy"), el.linear_weight, el.transverse, el.transverse_or_mean,
+                    el.stays, el.cell_window, el.window, el.esirkepov_currents, el.esirkepov_move,
+                    el.deposit_rho_at, el.esirkepov_at,
+                    replace={"accumulate": accumulate_unsigned})
+deposit_rho_cell, esirkepov_cell = _cell.deposit_rho_at, _cell.esirkepov_at
+
+
+@njit(cache=True)
+def deposit_rho(rho, x, qw, inv_h, shift):
+    """rho += sum_p q w S(x_p) / V (qw = q w / V)."""
+    for p in range(x.shape[1]):
+        deposit_rho_cell(rho, x, p, qw, inv_h[0], inv_h[1], inv_h[2], shift[0], shift[1], shift[2])
+
+
+@njit(inline="always", error_model="numpy")
+def _current_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, used0, used1, used2):
+    cx, cy, cz = qw * h[0] / dt, qw * h[1] / dt, qw * h[2] / dt
+    for p in range(x_new.shape[1]):
+        esirkepov_cell(j[0], j[1], j[2], x_old, x_new, u, p, qw, inv_h[0], inv_h[1], inv_h[2],
+                       shift[0], shift[1], shift[2], cx, cy, cz, used0, used1, used2)
+
+
+@njit(error_model="numpy", cache=True)
+def deposit_current(j, x_old, x_new, u, qw, dt, inv_h, shift, h):
+    """J += the Esirkepov current of every particle moving from x_old to x_new (j: tuple of 3 grids; axes with
+    inv_h = 0 unused)."""
+    if inv_h[2] > 0.0:
+        _current_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, True, True)
+    elif inv_h[1] > 0.0:
+        _current_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, True, False)
+    else:
+        _current_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, False, False)
