@@ -318,7 +318,7 @@ def fit_growth_rate(t, amplitude, window=None, energy=False, tolerance=0.1):
          incoherent floor F is accepted from about 3 F) and the roll-over to saturation (slope falling). At least
          4 samples are required. The slightly slower ends of the window bias gamma low, by about 0.1 * tolerance
          for a soft saturation or a growth of only 7 e-folds; synthetic signals with 5 to 20 % noise per sample,
-         a noise floor, a transient and saturation give gamma within 2 % (tests/test_theory.py).
+         a noise floor, a transient and saturation give gamma within 2 % (tests/pic/test_theory.py).
     Raises ValueError when no growth is found. Returns (gamma, (t_start, t_end), r2) with r2 the coefficient of
     determination of the fit of log(amplitude) on the window.
     """

@@ -54,3 +54,34 @@ def cli():
 # On a GPU machine, `HPCSIM_CUDA_DEVICE_TESTS=1 pytest tests/cudasim` runs the same tests on the device.
 _KERNEL_TARGET = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" or os.environ.get("HPCSIM_CUDA_DEVICE_TESTS") == "1"
 collect_ignore = [] if _KERNEL_TARGET else ["cudasim"]
+
+
+DIFFUSION = """
+[diffusion]
+D = 0.1
+scheme = "{scheme}"
+initial = "gaussian"
+center = [0.3, 0.6]
+width = 0.15
+bc_value = [[1.0, 0.0], [0.0, 0.0]]
+[mesh]
+shape = [24, 20]
+bc = ["dirichlet", "periodic"]
+[run]
+dt = 0.01
+steps = {steps}
+[solver]
+rtol = 1e-10
+[output]
+diag_every = 2
+fields_every = 0
+checkpoint_every = {every}
+checkpoint_keep = 5
+"""
+
+
+def diffusion_deck(tmp_path, steps=20, every=5, scheme="crank_nicolson", name="deck.toml"):
+    """A small 2-D diffusion deck (Crank-Nicolson by default) with checkpoints every `every` steps."""
+    path = tmp_path / name
+    path.write_text(DIFFUSION.format(steps=steps, every=every, scheme=scheme))
+    return path

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import BIN, run_mpi
 
-SCRIPTS = Path(__file__).parent / "mpi_scripts"
+SCRIPTS = Path(__file__).resolve().parents[1] / "mpi_scripts"
 sys.path.insert(0, str(SCRIPTS))
 from io_fields import CASES, DECK, block_field, global_field  # noqa: E402
 

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from conftest import ROOT, run_cli
-from test_runs import deck as diffusion_deck
+from conftest import diffusion_deck
 
 CHROMIUM = shutil.which("chromium")
 # The two-stream deck with 8 instead of 32 particles per cell per beam, through the linear phase (t = 32)

@@ -13,7 +13,7 @@ from conftest import BIN, run_mpi
 from postprocess import ReadError, list_iterations, list_meshes, read_deck, read_mesh, read_scalars
 from postprocess.cli import main
 
-SCRIPTS = Path(__file__).parent / "mpi_scripts"
+SCRIPTS = Path(__file__).resolve().parents[1] / "mpi_scripts"
 sys.path.insert(0, str(SCRIPTS))
 from io_fields import CASES, DECK, global_field  # noqa: E402
 

@@ -13,7 +13,7 @@ from hpcsim.mesh import Mesh
 from hpcsim.parallel import Comm
 from hpcsim.parallel.particles import migrate
 
-SCRIPT = Path(__file__).resolve().parent / "mpi_scripts" / "particle_exchange_check.py"
+SCRIPT = Path(__file__).resolve().parents[1] / "mpi_scripts" / "particle_exchange_check.py"
 
 
 def test_migrate_one_rank():

@@ -15,7 +15,7 @@ from hpcsim.io.checkpoint import MANIFEST
 from hpcsim.mesh import Mesh
 from hpcsim.parallel import Comm
 
-SCRIPTS = Path(__file__).parent / "mpi_scripts"
+SCRIPTS = Path(__file__).resolve().parents[1] / "mpi_scripts"
 sys.path.insert(0, str(SCRIPTS))
 from io_fields import random_global  # noqa: E402
 

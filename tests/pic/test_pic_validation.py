@@ -103,7 +103,7 @@ def test_one_rank_equals_two_ranks(mpirun, tmp_path):
     import sys
     from pathlib import Path
 
-    script = Path(__file__).parent / "mpi_scripts" / "pic_ranks_check.py"
+    script = Path(__file__).resolve().parents[1] / "mpi_scripts" / "pic_ranks_check.py"
     subprocess.run([sys.executable, script, tmp_path / "one.npz"], check=True, capture_output=True)
     mpirun(2, [script, tmp_path / "two.npz"])
     one, two = np.load(tmp_path / "one.npz"), np.load(tmp_path / "two.npz")

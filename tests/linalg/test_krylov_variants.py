@@ -197,7 +197,7 @@ def test_flexible_cg_converges_with_a_variable_preconditioner_where_cg_stalls():
 
 
 def test_two_ranks_match_one():
-    script = Path(__file__).parent / "mpi_scripts" / "krylov_variants_check.py"
+    script = Path(__file__).resolve().parents[1] / "mpi_scripts" / "krylov_variants_check.py"
     single = {"NUMBA_NUM_THREADS": "1"}                            # ranks x threads within the cores
     runs = [[line.split() for line in run_mpi(np_, [script], env=single).stdout.splitlines()] for np_ in (1, 2)]
     assert len(runs[0]) == len(runs[1]) == 8

@@ -8,7 +8,7 @@ import pytest
 from hpcsim.errors import InputError
 from hpcsim.parallel import block_range, choose_process_grid
 
-SCRIPTS = Path(__file__).parent / "mpi_scripts"
+SCRIPTS = Path(__file__).resolve().parents[1] / "mpi_scripts"
 
 
 def test_block_range_tiles_uneven_sizes():

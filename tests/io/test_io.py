@@ -52,7 +52,7 @@ def test_checkpoint_keep_and_stale_tmp(tmp_path):
 def test_postprocess_never_imports_hpcsim():
     import ast
 
-    for path in (Path(__file__).parent.parent / "postprocess").glob("*.py"):
+    for path in (Path(__file__).resolve().parents[2] / "postprocess").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 assert not any(a.name.split(".")[0] in ("hpcsim", "mpi4py", "numba") for a in node.names), path
@@ -68,7 +68,7 @@ def test_postprocess_installs_and_runs_without_mpi_numba_or_hpcsim(tmp_path):
     import sys
 
     source = tmp_path / "postprocess"       # a copy: the build leaves its files beside the sources
-    shutil.copytree(Path(__file__).resolve().parent.parent / "postprocess", source,
+    shutil.copytree(Path(__file__).resolve().parents[2] / "postprocess", source,
                     ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"))
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",

@@ -11,37 +11,8 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import _env, run_cli, run_mpi
-
-DIFFUSION = """
-[diffusion]
-D = 0.1
-scheme = "{scheme}"
-initial = "gaussian"
-center = [0.3, 0.6]
-width = 0.15
-bc_value = [[1.0, 0.0], [0.0, 0.0]]
-[mesh]
-shape = [24, 20]
-bc = ["dirichlet", "periodic"]
-[run]
-dt = 0.01
-steps = {steps}
-[solver]
-rtol = 1e-10
-[output]
-diag_every = 2
-fields_every = 0
-checkpoint_every = {every}
-checkpoint_keep = 5
-"""
-
-
-def deck(tmp_path, steps=20, every=5, scheme="crank_nicolson", name="deck.toml"):
-    path = tmp_path / name
-    path.write_text(DIFFUSION.format(steps=steps, every=every, scheme=scheme))
-    return path
-
+from conftest import DIFFUSION, _env, run_cli, run_mpi
+from conftest import diffusion_deck as deck
 
 def final_field(outdir, name="u"):
     """The global field of the last openPMD dump (any rank count wrote it)."""
@@ -58,7 +29,7 @@ def ok(proc):
 
 def test_poisson_two_ranks_equal_one_rank(tmp_path):
     args = ["run", "decks/linalg/poisson3d.toml", "--set", "mesh.shape=[16,16,16]"]
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     ok(run_cli([*args, "-o", tmp_path / "one"], cwd=root))
     ok(run_cli([*args, "-o", tmp_path / "two"], nprocs=2, cwd=root))
     u1, _ = final_field(tmp_path / "one")

@@ -24,7 +24,7 @@ from hpcsim.mesh import Mesh
 from hpcsim.parallel import Comm
 
 COMM = Comm()
-SCRIPT = Path(__file__).parent / "mpi_scripts" / "multigrid_sizes_check.py"
+SCRIPT = Path(__file__).resolve().parents[1] / "mpi_scripts" / "multigrid_sizes_check.py"
 
 
 def random_block(mesh, seed, mean_free=False):

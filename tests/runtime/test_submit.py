@@ -16,7 +16,7 @@ import tomli_w
 from hpcsim.errors import InputError
 from hpcsim.submit import JobOptions, add_arguments, options_from_args, render, submit, time_seconds, validate
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DECK = "decks/linalg/poisson3d.toml"
 
 

@@ -8,7 +8,7 @@ from scipy.special import ndtri
 from conftest import run_cli
 from hpcsim.pic.sampling import DRAWS, CounterStreams, RankStreams
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_particle_draws_the_same_numbers_whatever_else_is_drawn():

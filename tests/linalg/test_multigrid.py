@@ -116,9 +116,9 @@ def test_odd_and_anisotropic_sizes_coarsen_to_a_small_direct_bottom():
 
 
 def test_one_rank_equals_two_ranks(mpirun):
-    out = mpirun(2, [Path(__file__).parent / "mpi_scripts" / "multigrid_check.py"]).stdout
+    out = mpirun(2, [Path(__file__).resolve().parents[1] / "mpi_scripts" / "multigrid_check.py"]).stdout
     one = __import__("subprocess").run([__import__("sys").executable,
-                                        Path(__file__).parent / "mpi_scripts" / "multigrid_check.py"],
+                                        Path(__file__).resolve().parents[1] / "mpi_scripts" / "multigrid_check.py"],
                                        capture_output=True, text=True, check=True).stdout
     it1, x1 = one.split()[1], float(one.split()[2])
     it2, x2 = out.split()[1], float(out.split()[2])
