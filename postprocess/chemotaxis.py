@@ -244,3 +244,72 @@ def profiles_figure(r, profiles):
     ax[0].set(xlabel="r", ylabel="n(r)")
     ax[0].legend(fontsize=7)
     return fig
+
+
+# -- hpcsim-post subcommands (registered through `postprocess.families`) ----------------------------------------
+
+
+def cmd_chemotaxis_history(args):
+    h = history(args.outdir)
+    print(f"relative mass change {h['mass_change']:.3e}; min n {h['n_min_min']:.6g}; largest rise of E "
+          f"{h['lyapunov_rise']:.3e} of |E| ({len(h['time'])} rows)")
+    if args.out:
+        history_figure(h).savefig(args.out, dpi=120)
+
+
+def cmd_chemotaxis_growth(args):
+    g = growth_against_theory(args.outdir, args.mode)
+    print(f"mode {g['modes']} (mu_h = {g['mu']:.6g}): fitted growth rate {g['fitted']:.6g}, largest root of the "
+          f"cubic {g['theory']:.6g}, relative difference {g['relative_error']:.2e}; unstable above n_bar = "
+          f"{g['threshold']:.6g}")
+    if args.out:
+        growth_figure(g).savefig(args.out, dpi=120)
+
+
+def cmd_chemotaxis_sweep(args):
+    table = sweep_table(args.outdirs, args.limit, args.parameter, args.skip_layer)
+    print(format_sweep(table))
+
+
+def cmd_chemotaxis_layer(args):
+    curves = []
+    for run in args.outdirs:
+        p, _ = run_parameters(run)
+        t, d = distances(run, args.limit)
+        curves.append((f"eps = {p['eps']:g}, tau = {p['tau']:g}, {p['signal_initial']}", t, d))
+    layer_figure(curves).savefig(args.out, dpi=120)
+
+
+def cmd_chemotaxis_profiles(args):
+    r, profiles = radial_profiles(args.outdir)
+    profiles_figure(r, profiles).savefig(args.out, dpi=120)
+    t, n = profiles[-1]
+    print(f"{len(profiles)} profiles; last t = {t:.6g}: max n = {n.max():.6g} at r = {r[int(n.argmax())]:.4g}")
+
+
+def register(sub):
+    """The `hpcsim-post` subcommands of chemotaxis runs: chemotaxis-history, -growth, -sweep, -layer, -profiles."""
+    p = sub.add_parser("chemotaxis-history", help="chemotaxis: mass, min/max n and Lyapunov functional")
+    p.add_argument("outdir")
+    p.add_argument("-o", "--out", help="PNG file to write")
+    p.set_defaults(func=cmd_chemotaxis_history)
+    p = sub.add_parser("chemotaxis-growth", help="chemotaxis: mode growth of the field dumps against the cubic")
+    p.add_argument("outdir")
+    p.add_argument("--mode", type=int, nargs="+", help="mode numbers per axis (default: the deck's modes)")
+    p.add_argument("-o", "--out", help="PNG file to write")
+    p.set_defaults(func=cmd_chemotaxis_growth)
+    p = sub.add_parser("chemotaxis-sweep", help="chemotaxis: eps-sweep distances to a limit run, fitted orders")
+    p.add_argument("outdirs", nargs="+")
+    p.add_argument("--limit", required=True, help="the limit run (eps = 0, or eps = tau = 0)")
+    p.add_argument("--parameter", choices=("eps", "eps+tau"), default="eps")
+    p.add_argument("--skip-layer", type=float, default=0.0, help="leave out dump times below this")
+    p.set_defaults(func=cmd_chemotaxis_sweep)
+    p = sub.add_parser("chemotaxis-layer", help="chemotaxis: distance to the limit run against time (log-log)")
+    p.add_argument("outdirs", nargs="+")
+    p.add_argument("--limit", required=True)
+    p.add_argument("-o", "--out", required=True, help="PNG file to write")
+    p.set_defaults(func=cmd_chemotaxis_layer)
+    p = sub.add_parser("chemotaxis-profiles", help="chemotaxis: radial profiles n(r) of the dumps")
+    p.add_argument("outdir")
+    p.add_argument("-o", "--out", required=True, help="PNG file to write")
+    p.set_defaults(func=cmd_chemotaxis_profiles)

@@ -12,6 +12,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from .families import save_figure
 from .readers import ReadError, read_mesh, read_scalars
 
 
@@ -131,3 +132,81 @@ def plot_tracks(outdir, path):
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+# -- hpcsim-post subcommands (registered through `postprocess.families`) ----------------------------------------
+
+def cmd_pf_pfhub(args):
+    runs = {Path(d).name or d: pfhub_series(d) for d in args.outdirs}
+    if args.csv:
+        rows = write_pfhub_csv(args.outdirs[0], args.csv)
+        print(f"{args.csv}: {rows} rows of time,free_energy")
+    for label, (t, f) in runs.items():
+        print(f"{label}: F(t={t[0]:g}) = {f[0]:.6g}, F(t={t[-1]:g}) = {f[-1]:.6g}, "
+              f"monotone decrease: {bool(np.all(np.diff(f) <= 0))}")
+    if args.out:
+        plot_free_energy(runs, args.out)
+
+
+def cmd_pf_soret(args):
+    fit = soret_fit(args.outdir, args.iteration)
+    unit = " K" if fit["temperature_unit"] == "K" else ""
+    print(f"slope of ln c against 1/T: {fit['slope_ln_c']:.6g}{unit}; of ln(c/(1-c)): {fit['slope_ln_y']:.6g}{unit} "
+          f"(Q*/R at the Soret steady state)")
+
+
+def cmd_pf_tracks(args):
+    for ident, v in sorted(track_velocities(args.outdir, args.t_min).items()):
+        print(f"particle {ident}: velocity ({v[0]:.6g}, {v[1]:.6g}, {v[2]:.6g})")
+    if args.out:
+        plot_tracks(args.outdir, args.out)
+
+
+def cmd_pf_sizes(args):
+    time, radii = size_distribution(args.outdir, args.time)
+    print(f"t = {time:g}: {radii.size} particles, mean radius {radii.mean():.6g}, max {radii.max():.6g}")
+    if args.out:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(5, 3.6))
+        ax.hist(radii, bins=args.bins)
+        ax.set_xlabel("equivalent radius")
+        ax.set_ylabel("particles")
+        save_figure(fig, args.out)
+
+
+def cmd_pf_centre(args):
+    t, x, velocity = centre_of_mass(args.outdir, args.axis)
+    print(f"beta-phase centre {args.axis}: {x[0]:.6g} at t = {t[0]:g} -> {x[-1]:.6g} at t = {t[-1]:g}; "
+          f"drift velocity {velocity:.6g}")
+
+
+def register(sub):
+    """The `hpcsim-post` subcommands of phase-field runs: pf-pfhub, pf-soret, pf-tracks, pf-sizes, pf-centre."""
+    p = sub.add_parser("pf-pfhub", help="phase field: PFHub time,free_energy CSV and log-log plot")
+    p.add_argument("outdirs", nargs="+")
+    p.add_argument("--csv", help="CSV file for the first run")
+    p.add_argument("-o", "--out", help="PNG file to write")
+    p.set_defaults(func=cmd_pf_pfhub)
+    p = sub.add_parser("pf-soret", help="phase field: slope of ln c against 1/T")
+    p.add_argument("outdir")
+    p.add_argument("--iteration", type=int, help="field dump (default: the last)")
+    p.set_defaults(func=cmd_pf_soret)
+    p = sub.add_parser("pf-tracks", help="phase field: precipitate tracks and velocities")
+    p.add_argument("outdir")
+    p.add_argument("--t-min", type=float, default=0.0, help="fit velocities over t >= T")
+    p.add_argument("-o", "--out", help="PNG file to write")
+    p.set_defaults(func=cmd_pf_tracks)
+    p = sub.add_parser("pf-sizes", help="phase field: equivalent-radius distribution of the precipitates")
+    p.add_argument("outdir")
+    p.add_argument("--time", type=float, help="diagnostic time (default: the last)")
+    p.add_argument("--bins", type=int, default=20)
+    p.add_argument("-o", "--out", help="PNG file to write")
+    p.set_defaults(func=cmd_pf_sizes)
+    p = sub.add_parser("pf-centre", help="phase field: beta-phase centre of mass against time")
+    p.add_argument("outdir")
+    p.add_argument("--axis", default="x")
+    p.set_defaults(func=cmd_pf_centre)

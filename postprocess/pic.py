@@ -16,13 +16,30 @@ dispersion_figure(k, omega, power, curves)      |F(k, omega)| image with the cal
 read_particles(outdir, species, iteration)      particle arrays (from `readers`)
 phase_space(outdir, species, x, p, ...)         weighted 2-D histogram figure
 """
+import math
+import sys
+
 import h5py
 import numpy as np
-from matplotlib.colors import LogNorm
-from matplotlib.figure import Figure
 
+from .families import Panel, save_figure
 from .readers import ReadError, list_iterations, read_mesh, read_particles, read_scalars, scalars_file
 from .theory import fit_growth_rate
+
+SPECTRA = ("Ex", "E", "B")     # the mode spectra a run may write, the report's preferred one last
+PHASE_SPACE_SPECIES = 2        # phase-space panels on the report page for at most this many species
+
+
+def _figure(size):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=size)
+
+
+def _log_norm(vmin, vmax):
+    from matplotlib.colors import LogNorm
+
+    return LogNorm(vmin=vmin, vmax=vmax)
 
 __all__ = ["read_spectrum", "growth_from_spectrum", "fastest_mode", "energy_history", "dispersion",
            "dispersion_figure", "read_particles", "phase_space_histogram", "phase_space"]
@@ -90,7 +107,7 @@ def energy_history(outdir, log=False):
     names = sorted(n for n in scalars if n.startswith("energy_"))
     if not names:
         raise ReadError(f"{scalars_file(outdir)}: no energy_* diagnostics")
-    fig = Figure(figsize=(7, 4.5))
+    fig = _figure((7, 4.5))
     ax = fig.subplots()
     for name in names:
         ax.plot(scalars["time"], scalars[name], label=name[len("energy_"):])
@@ -158,11 +175,11 @@ def dispersion_figure(k, omega, power, curves=None, title="dispersion"):
     (k, omega) arrays drawn on top, e.g. {'Bohm-Gross': (k, theory.langmuir_frequency(k, theta_e))}."""
     amplitude = np.sqrt(power)
     top = amplitude.max()
-    fig = Figure(figsize=(7, 5))
+    fig = _figure((7, 5))
     ax = fig.subplots()
     image = ax.imshow(amplitude.T, origin="lower", aspect="auto", cmap="viridis",
                       extent=[*_edges(k), *_edges(omega)],
-                      norm=LogNorm(vmin=DYNAMIC_RANGE * top, vmax=top) if top > 0 else None)
+                      norm=_log_norm(vmin=DYNAMIC_RANGE * top, vmax=top) if top > 0 else None)
     fig.colorbar(image, ax=ax, label=r"$|F(k,\omega)|$")
     for label, (kc, wc) in (curves or {}).items():
         ax.plot(kc, wc, lw=1.2, ls="--", label=label)
@@ -197,7 +214,7 @@ def phase_space(outdir, species, x="x", p="ux", iteration=None, bins=128):
     momentum per mass u_x = p_x / m = gamma v_x (units of c); any two quantities of `read_particles` work."""
     particles = read_particles(outdir, species, iteration)
     hist, x_edges, p_edges = phase_space_histogram(particles, x, p, bins)
-    fig = Figure(figsize=(7, 5))
+    fig = _figure((7, 5))
     ax = fig.subplots()
     mesh = ax.pcolormesh(x_edges, p_edges, np.ma.masked_equal(hist.T, 0.0), cmap="magma", shading="flat")
     fig.colorbar(mesh, ax=ax, label="real particles per bin")
@@ -207,3 +224,149 @@ def phase_space(outdir, species, x="x", p="ux", iteration=None, bins=128):
                  f"(iteration {particles['iteration']})")
     fig.tight_layout()
     return fig
+
+
+# -- the report page's panels --------------------------------------------------------------------------------
+
+def _two_stream(run):
+    """(field, name, gamma(k)) for two cold electron beams drifting at +-u along x, else None. The beams'
+    Lorentz factor g scales the cold relativistic dispersion relation: gamma(k) = s gamma_nr(k / s, v0),
+    s = g^(-3/2) (`theory.two_stream_cold` is non-relativistic)."""
+    from .theory import two_stream_cold
+
+    beams = [s for s in run.deck.get("species", []) if s.get("charge", 0) < 0]
+    if len(beams) != 2 or any(s.get("temperature", 0.0) or s.get("temperature_par", 0.0) for s in beams):
+        return None
+    u = [float(s.get("drift", [0.0])[0]) for s in beams]
+    if u[0] == 0.0 or u[0] != -u[1] or any(float(d) for s in beams for d in s.get("drift", [0.0])[1:]):
+        return None
+    gamma0 = math.sqrt(1.0 + u[0] ** 2)
+    v0, scale = abs(u[0]) / gamma0, gamma0 ** -1.5
+    return "Ex", "cold two-stream", lambda k: scale * float(two_stream_cold(k / scale, v0))
+
+
+def _weibel(run):
+    """(field, name, gamma(k)) for one anisotropic unmagnetised electron species (T_perp > T_par), else None."""
+    from .theory import weibel_growth
+
+    p, species = run.parameters, run.deck.get("species", [])
+    if len(species) != 1 or _b0(p) > 0.0:
+        return None
+    name = species[0]["name"]
+    t_par, t_perp = p.get(f"temperature_par_{name}", 0.0), p.get(f"temperature_perp_{name}", 0.0)
+    if not 0.0 < t_par < t_perp:
+        return None
+    return "B", "kinetic Weibel", lambda k: float(weibel_growth(k, t_par, t_perp))
+
+
+def _b0(parameters):
+    return math.sqrt(sum(parameters.get(f"B0_{c}", 0.0) ** 2 for c in "xyz"))
+
+
+def _growth_panel(run):
+    """The growth of the mode that linear theory says grows fastest, against that theory, for the plasmas
+    postprocess.theory knows; otherwise the fastest-growing mode's fit alone."""
+    from .tf import growth_against_theory, growth_figure
+
+    present = [f for f in SPECTRA if f"spectrum_{f}" in run.spectra]
+    if not present:
+        return []
+    case = _two_stream(run) or _weibel(run)
+    try:
+        if case is not None and case[0] in present:
+            field, name, theory = case
+            _, k, _ = read_spectrum(run.outdir, field)
+            rates = [theory(kk) for kk in k[1:]]   # the linearly fastest mode, not a faster-growing harmonic
+            fit = growth_from_spectrum(run.outdir, field, 1 + int(np.argmax(rates)) if max(rates) > 0 else None)
+            comparison = dict(fit, branch=name, omega_theory=complex(0.0, theory(fit["k"])))
+        elif _b0(run.parameters) > 0.0 and "B" in present:
+            field, comparison = "B", growth_against_theory(run.outdir, "B")
+        else:
+            field = present[-1]
+            fit = growth_from_spectrum(run.outdir, field)
+            comparison = dict(fit, branch="no linear theory for this plasma", omega_theory=complex(0.0, math.nan))
+    except (ValueError, ReadError) as exc:
+        return [Panel("growth rate", None, f"No growth rate: {exc}.")]
+    gamma_th = comparison["omega_theory"].imag
+    ratio = f"; measured / theory = {comparison['gamma'] / gamma_th:.3f}" if gamma_th > 0 else ""
+    t0, t1 = comparison["window"]
+    text = (f"spectrum_{field} mode {comparison['mode']} (k = {comparison['k']:.4g} omega_pe/c): measured gamma = "
+            f"{comparison['gamma']:.4g} omega_pe over t = {t0:.4g} .. {t1:.4g} (r^2 = {comparison['r2']:.4f}); "
+            f"{comparison['branch']}: gamma = {gamma_th:.4g}{ratio}.")
+    return [Panel("growth rate against linear theory", growth_figure(run.outdir, comparison, field), text)]
+
+
+def report_figures(run):
+    """The PIC panels of the report page: energy history, growth against linear theory, phase space."""
+    panels = []
+    if any(name.startswith("energy_") for name in run.scalars):
+        panels.append(Panel("energy history", energy_history(run.outdir, log=True),
+                            "Field, kinetic and total energy (code units) against t omega_pe."))
+    panels += _growth_panel(run)
+    if list_iterations(run.outdir) and run.deck.get("pic", {}).get("dump_particles", True):
+        for species in run.deck.get("species", [])[:PHASE_SPACE_SPECIES]:
+            try:
+                figure = phase_space(run.outdir, species["name"], bins=64)
+            except ReadError as exc:
+                panels.append(Panel(f"phase space: {species['name']}", None, f"No phase space: {exc}."))
+                continue
+            panels.append(Panel(f"phase space: {species['name']}", figure,
+                                "Weighted x-u_x histogram of the last particle dump (u = gamma v in c)."))
+    return panels
+
+
+# -- hpcsim-post subcommands (registered through `postprocess.families`) ----------------------------------------
+
+def cmd_growth(args):
+    try:
+        fit = growth_from_spectrum(args.outdir, args.field, args.mode)
+    except ValueError as exc:
+        sys.stderr.write(f"hpcsim-post: spectrum_{args.field}: {exc}\n")
+        return 1
+    t0, t1 = fit["window"]
+    print(f"spectrum_{fit['field']} mode {fit['mode']}: k = {fit['k']:.6g} omega_pe/c, "
+          f"gamma = {fit['gamma']:.6g} omega_pe")
+    print(f"  fit window: t = {t0:.6g} .. {t1:.6g} /omega_pe ({fit['samples']} rows), r^2 = {fit['r2']:.6f}")
+    return 0
+
+
+def cmd_energy(args):
+    save_figure(energy_history(args.outdir, args.log), args.out)
+
+
+def cmd_dispersion(args):
+    k, omega, power = dispersion(args.outdir, args.field, args.component)
+    save_figure(dispersion_figure(k, omega, power, title=f"{args.field}_{args.component}: {args.outdir}"), args.out)
+
+
+def cmd_phase_space(args):
+    save_figure(phase_space(args.outdir, args.species, args.x, args.p, args.iteration, args.bins), args.out)
+
+
+def register(sub):
+    """The `hpcsim-post` subcommands of PIC runs: growth, energy, dispersion, phase-space."""
+    p = sub.add_parser("growth", help="PIC: growth rate of a mode of spectrum_B or spectrum_E")
+    p.add_argument("outdir")
+    p.add_argument("--field", choices=SPECTRA, default="B")
+    p.add_argument("--mode", type=int, help="mode index m (k = 2 pi m / L_x; default: the fastest growing)")
+    p.set_defaults(func=cmd_growth)
+    p = sub.add_parser("energy", help="PIC: energy histories to PNG")
+    p.add_argument("outdir")
+    p.add_argument("-o", "--out", required=True, help="PNG file to write")
+    p.add_argument("--log", action="store_true", help="logarithmic energy axis")
+    p.set_defaults(func=cmd_energy)
+    p = sub.add_parser("dispersion", help="PIC: omega-k diagram of the field dumps to PNG")
+    p.add_argument("outdir")
+    p.add_argument("--field", default="E", help="mesh record (default: E)")
+    p.add_argument("--component", default="x", help="component of a vector record (default: x)")
+    p.add_argument("-o", "--out", required=True, help="PNG file to write")
+    p.set_defaults(func=cmd_dispersion)
+    p = sub.add_parser("phase-space", help="PIC: weighted phase-space histogram of a species to PNG")
+    p.add_argument("outdir")
+    p.add_argument("--species", required=True)
+    p.add_argument("--x", default="x", help="horizontal quantity (default: x)")
+    p.add_argument("--p", default="ux", help="vertical quantity (default: ux = p_x / m)")
+    p.add_argument("--iteration", type=int, help="iteration (default: the last)")
+    p.add_argument("--bins", type=int, default=128, help="bins per axis (default: 128)")
+    p.add_argument("-o", "--out", required=True, help="PNG file to write")
+    p.set_defaults(func=cmd_phase_space)

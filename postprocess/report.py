@@ -18,7 +18,7 @@ import h5py
 import numpy as np
 from matplotlib.figure import Figure
 
-from .families import FIGURES
+from .families import MODULES, report_figures
 from .plots import plot_field
 from .readers import ReadError, _outdir, list_iterations, list_meshes, read_deck, read_mesh, read_scalars, \
     scalars_file
@@ -69,7 +69,7 @@ def load_run(outdir):
     except tomllib.TOMLDecodeError as exc:
         raise ReadError(f"{outdir / 'deck.toml'}: not valid TOML ({exc})") from exc
     named = _FAMILY.search(text)
-    family = named[1] if named else next((name for name in deck if name in FIGURES), None)
+    family = named[1] if named else next((name for name in deck if name in MODULES), None)
     scalars, spectra = {}, []
     if scalars_file(outdir).is_file():
         scalars = read_scalars(outdir)
@@ -210,7 +210,7 @@ def _log_section(run):
 def _figure_sections(run):
     family = html.escape(run.family or "unknown")
     parts = [f"<h2>Standard figures: {family}</h2>"]
-    figures = FIGURES.get(run.family)
+    figures = report_figures(run.family) if run.family else None
     panels = figures(run) if figures else []
     if not panels:
         parts.append(f'<p class="note">No standard figures for the family {family} (postprocess.families).</p>')

@@ -23,13 +23,20 @@ second-order heating ((5/3) (lambda_mfp/L_T)^2 nu T per unit time), which the co
 measured T(t).
 """
 import math
+import sys
 
 import h5py
 import numpy as np
-from matplotlib.figure import Figure
-from scipy.integrate import solve_ivp
 
+from .families import save_figure
+from .pic import SPECTRA
 from .readers import ReadError, _outdir, read_scalars
+
+
+def _figure(figsize):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize)
 
 COMPONENTS = ("xx", "yy", "zz", "xy", "xz", "yz")
 INDEX = {"xx": (0, 0), "yy": (1, 1), "zz": (2, 2), "xy": (0, 1), "xz": (0, 2), "yz": (1, 2)}
@@ -74,6 +81,8 @@ def pressure_moment_solution(G, nu, P0, t):
     def rhs(_, y):
         P = y.reshape(3, 3)
         return (-(G @ P + P @ G.T) - nu * (P - np.trace(P) / 3.0 * np.eye(3))).ravel()
+
+    from scipy.integrate import solve_ivp
 
     sol = solve_ivp(rhs, (t[0], t[-1]), np.asarray(P0, dtype=float).ravel(), t_eval=t, method="DOP853",
                     rtol=1e-11, atol=1e-14 * float(np.max(np.abs(P0))))
@@ -127,7 +136,7 @@ def moment_comparison(outdir, species):
 def moments_figure(comparison, species):
     """Figure: the pressure components and/or the heat flux against the moment theory."""
     panels = [k for k in ("P", "heat_flux") if k in comparison]
-    fig = Figure(figsize=(6.5, 3.2 * max(1, len(panels))))
+    fig = _figure(figsize=(6.5, 3.2 * max(1, len(panels))))
     t = comparison["time"]
     for n, key in enumerate(panels):
         ax = fig.add_subplot(len(panels), 1, n + 1)
@@ -164,7 +173,7 @@ def heat_flux_history(outdir, species):
 
 def heat_flux_figure(runs, species):
     """Figure: |q| / (n T v_th) against time for {label: outdir}."""
-    fig = Figure(figsize=(6.5, 3.6))
+    fig = _figure(figsize=(6.5, 3.6))
     ax = fig.add_subplot(1, 1, 1)
     for label, outdir in runs.items():
         t, q = heat_flux_history(outdir, species)
@@ -206,7 +215,7 @@ def threshold_curves(betas, wpe_over_wce, mass_ratio, whistler_growth=0.01, fire
 def anisotropy_figure(paths, betas=None, thresholds=None):
     """Figure: T_perp/T_par against beta_par (log-log) for {label: (beta_par, anisotropy)}, with threshold
     curves {label: anisotropies at `betas`} dashed."""
-    fig = Figure(figsize=(5.5, 4.2))
+    fig = _figure(figsize=(5.5, 4.2))
     ax = fig.add_subplot(1, 1, 1)
     for label, (beta, anisotropy) in paths.items():
         ax.plot(beta, anisotropy, lw=1, label=label)
@@ -279,7 +288,7 @@ def growth_figure(outdir, comparison, field="B"):
 
     t, k, energy = read_spectrum(outdir, field)
     m = comparison["mode"]
-    fig = Figure(figsize=(6.5, 6.4))
+    fig = _figure(figsize=(6.5, 6.4))
     ax = fig.add_subplot(2, 1, 1)
     ax.semilogy(t, energy[:, m], lw=1, label=f"mode {m}, k = {k[m]:.4g}")
     t0, t1 = comparison["window"]
@@ -301,3 +310,101 @@ def growth_figure(outdir, comparison, field="B"):
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+# -- hpcsim-post subcommands (registered through `postprocess.families`) ----------------------------------------
+
+def cmd_tf_moments(args):
+    comparison = moment_comparison(args.outdir, args.species)
+    if "P" in comparison:
+        print(f"pressure tensor vs dP/dt = -(G P + P G^T) - nu (P - p I): max |P - P_theory| / p = "
+              f"{float(np.max(comparison['P_deviation'])):.4g}")
+    if "heat_flux" in comparison:
+        t, q, theory = comparison["time"], comparison["heat_flux"], comparison["heat_flux_theory"]
+        late = t >= t[-1] / 2
+        ratio = float(np.mean(q[late]) / np.mean(theory[late]))
+        print(f"heat flux vs -(5/2) (n T^2 g / m) (1 - exp(-nu t)) / nu (t when nu = 0): mean ratio over "
+              f"t >= {t[-1] / 2:.4g} = {ratio:.4f}")
+    if args.out:
+        save_figure(moments_figure(comparison, args.species), args.out)
+
+
+def cmd_tf_heat_flux(args):
+    for outdir in args.outdirs:
+        t, q = heat_flux_history(outdir, args.species)
+        last = t >= t[-1] * (1.0 - args.tail)
+        print(f"{outdir}: q / (n T v_th) = {float(np.mean(q[last])):.5g} (mean over the last "
+              f"{100 * args.tail:g} % of the run, t >= {t[last][0]:.5g})")
+    if args.out:
+        save_figure(heat_flux_figure({str(o): o for o in args.outdirs}, args.species), args.out)
+
+
+def cmd_tf_anisotropy(args):
+    paths = {}
+    for outdir in args.outdirs:
+        _, beta, anisotropy = anisotropy_path(outdir, args.species)
+        paths[str(outdir)] = (beta, anisotropy)
+        print(f"{outdir}: beta_par {beta[0]:.4g} -> {beta[-1]:.4g}, T_perp/T_par {anisotropy[0]:.4g} -> "
+              f"{anisotropy[-1]:.4g}")
+    parameters = read_parameters(args.outdirs[0])
+    betas = thresholds = None
+    if args.thresholds:
+        wpe_over_wce = 1.0 / math.sqrt(sum(parameters.get(f"B0_{c}", 0.0) ** 2 for c in "xyz"))
+        mass_ratio = parameters.get("mass_ratio", args.mass_ratio)
+        lo = min(float(np.min(b)) for b, _ in paths.values())
+        hi = max(float(np.max(b)) for b, _ in paths.values())
+        betas = np.geomspace(max(lo / 1.5, 0.05), hi * 1.5, 12)
+        thresholds = threshold_curves(betas, wpe_over_wce, mass_ratio)
+        for name, values in thresholds.items():
+            print(f"threshold {name}: " + ", ".join(f"beta {b:.3g}: {v:.4g}" for b, v in zip(betas, values)))
+    if args.out:
+        save_figure(anisotropy_figure(paths, betas, thresholds), args.out)
+
+
+def cmd_tf_growth(args):
+    try:
+        c = growth_against_theory(args.outdir, args.field, args.mode, args.electrons, args.ions)
+    except ValueError as exc:
+        sys.stderr.write(f"hpcsim-post: spectrum_{args.field}: {exc}\n")
+        return 1
+    t0, t1 = c["window"]
+    w = c["omega_theory"]
+    print(f"spectrum_{c['field']} mode {c['mode']}: k = {c['k']:.6g}, gamma = {c['gamma']:.6g} over t = {t0:.6g} .. "
+          f"{t1:.6g} (r^2 = {c['r2']:.6f})")
+    print(f"{c['branch']} theory (postprocess.parallel_modes) at that k: omega = {w.real:.6g} + {w.imag:.6g}i; "
+          f"gamma / theory = {c['ratio']:.4f}")
+    if args.out:
+        save_figure(growth_figure(args.outdir, c, args.field), args.out)
+    return 0
+
+
+def register(sub):
+    """The `hpcsim-post` subcommands of thermodynamic-forcing runs: tf-moments, tf-heat-flux, tf-anisotropy, tf-growth."""
+    p = sub.add_parser("tf-moments", help="TF-PIC: forcing + Krook moments against the moment theory")
+    p.add_argument("outdir")
+    p.add_argument("--species", required=True)
+    p.add_argument("-o", "--out", help="PNG file to write (default: numbers only)")
+    p.set_defaults(func=cmd_tf_moments)
+    p = sub.add_parser("tf-heat-flux", help="TF-PIC: heat flux / (n T v_th) against time (one or more runs)")
+    p.add_argument("outdirs", nargs="+")
+    p.add_argument("--species", required=True)
+    p.add_argument("--tail", type=float, default=0.25, help="fraction of the run averaged for the printed value")
+    p.add_argument("-o", "--out", help="PNG file to write")
+    p.set_defaults(func=cmd_tf_heat_flux)
+    p = sub.add_parser("tf-anisotropy", help="TF-PIC: T_perp/T_par against beta_par with instability thresholds")
+    p.add_argument("outdirs", nargs="+")
+    p.add_argument("--species", required=True)
+    p.add_argument("--thresholds", action="store_true", help="add the whistler and firehose thresholds of "
+                   "postprocess.parallel_modes (slow: a root search per beta)")
+    p.add_argument("--mass-ratio", type=float, default=1836.15267343,
+                   help="m_p/m_e for the thresholds when the run does not record it")
+    p.add_argument("-o", "--out", help="PNG file to write")
+    p.set_defaults(func=cmd_tf_anisotropy)
+    p = sub.add_parser("tf-growth", help="TF-PIC: mode growth against the parallel-mode dispersion solver")
+    p.add_argument("outdir")
+    p.add_argument("--field", choices=SPECTRA, default="B")
+    p.add_argument("--mode", type=int, help="mode index (default: the fastest growing)")
+    p.add_argument("--electrons", help="electron species (default: the only negative one)")
+    p.add_argument("--ions", help="ion species (default: the only positive one, else immobile ions)")
+    p.add_argument("-o", "--out", help="PNG file to write (mode energy with fit and theory, spectra)")
+    p.set_defaults(func=cmd_tf_growth)

@@ -6,7 +6,8 @@
     dataset by dataset), and a restart on another rank count continues to the same result to round-off;
   - the field dumps pass the openPMD validator;
   - the NaN guard stops a run with the step, the field and the rank named, exit status 1, no traceback.
-A family added to `hpcsim.models.FAMILIES` must add its deck to `DECKS`; the first test fails until it does.
+A family added to `hpcsim.models.FAMILIES` adds its deck as tests/contract/decks/<family>.toml (a deck of decks/ and
+its --set overrides); the first test fails until it does.
 """
 import subprocess
 from pathlib import Path
@@ -19,30 +20,31 @@ from conftest import BIN, ROOT, run_cli
 
 from hpcsim.models import FAMILIES, family
 
+try:
+    import tomllib
+except ImportError:            # Python 3.10
+    import tomli as tomllib
+
 STEPS = 12
-DECKS = {
-    "chemotaxis": (ROOT / "decks" / "chemotaxis" / "aggregation2d.toml",
-                   ["--set", "mesh.shape=[16, 12]", "--set", "output.diag_every=2"]),
-    "poisson": (ROOT / "decks" / "linalg" / "poisson3d.toml", ["--set", "mesh.shape=[12, 10, 8]"]),
-    "diffusion": (ROOT / "decks" / "linalg" / "diffusion2d.toml",
-                  ["--set", "mesh.shape=[20, 16]", "--set", "output.checkpoint_every=0",
-                   "--set", "output.fields_every=0"]),
-    "pic": (ROOT / "decks" / "pic" / "thermal.toml",
-            ["--set", "mesh.shape=[16, 8]", "--set", "mesh.spacing=[0.1, 0.1]",
-             "--set", "species.0.particles_per_cell=9", "--set", "pic.sort_every=5",
-             "--set", "pic.seed_field=[0.0, 0.001, 0.0]",
-             "--set", "output.fields_every=0"]),
-    "phasefield": (ROOT / "decks" / "phasefield" / "pfhub_bm1a.toml",
-                   ["--set", "mesh.shape=[24, 20]", "--set", "mesh.length=[24.0, 20.0]", "--set", "run.dt=0.002",
-                    "--set", "phasefield.scheme='explicit'", "--set", "phasefield.adaptive_tol=0.0",
-                    "--set", "output.diag_every=2"]),
-}
+CONTRACT_DECKS = Path(__file__).resolve().parent / "decks"
+
+
+def _contract_deck(path):
+    """(deck, ["--set", override, ...], gross scale) of tests/contract/decks/<family>.toml."""
+    spec = tomllib.loads(path.read_text())
+    overrides = [arg for value in spec.get("set", []) for arg in ("--set", value)]
+    return ROOT / spec["deck"], overrides, float(spec.get("gross_scale", 0.0))
+
+
+CONTRACT = {p.stem: _contract_deck(p) for p in sorted(CONTRACT_DECKS.glob("*.toml"))}
+DECKS = {name: (deck, overrides) for name, (deck, overrides, _) in CONTRACT.items()}
 # 1 rank against 2: the same stencil updates; global sums (dot products, diagnostics, deposited charge and current
 # in shared cells) add the ranks' partial sums in another order, which changes values at the 1e-16 level of the
 # gross sums; the solvers and 12 steps amplify that by far less than 1e4. The gross scale of a deposit is not
-# its net value: PIC's J and rho are sums of particle contributions of order n_0 c = 1 (normalised) per cell.
+# its net value (a contract deck's `gross_scale`; PIC's J and rho are sums of particle contributions of order
+# n_0 c = 1 (normalised) per cell).
 RANKS_RTOL = 1e-12
-GROSS_SCALE = {"pic": 1.0}
+GROSS_SCALE = {name: gross for name, (_, _, gross) in CONTRACT.items() if gross}
 
 
 def ok(proc):
