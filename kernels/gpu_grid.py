@@ -86,3 +86,12 @@ def reduce_blocks(kernel, like, n, *args):
     partial = partial_array(like, block_count(n))
     kernel[launch(n)](*args, partial)
     return float(partial.sum())
+
+
+def reduce_block_rows(kernel, like, n, rows, *args):
+    """Launch a kernel fusing `rows` reductions (each into its row of a (rows, blocks) partial array) over the
+    owned extent n; returns their sums as a host numpy array."""
+    partial = partial_array(like, (rows, block_count(n)))
+    kernel[launch(n)](*args, partial)
+    total = partial.sum(axis=1)
+    return total if isinstance(like, np.ndarray) else total.get()

@@ -61,3 +61,24 @@ def test_rendered_gpu_kernels_pass_vector_fields_as_components():
     assert "def _faraday(e_0, e_1, e_2, b_0, b_1, b_2, dt, g, n, o, d):" in text
     assert "faraday_at(e_0, e_1, e_2, b_0, b_1, b_2, dt, i, j, k," in text
     assert "_faraday[launch(n)](*e, *b, dt, g, n, o, d)" in text
+
+
+def test_a_parameter_named_like_the_generated_loop_variables_is_refused():
+    """A body argument called `acc` or `value0` would be shadowed by the loop's own accumulators."""
+    from hpcsim.kernels import loops
+    from hpcsim.kernels.linalg import krylov_fused_loops
+
+    clash = loops.CellLoop("bad", "stack_dot_at", "a, acc, slot, g, n", "a, acc, slot, i, j, k", 1)
+    with pytest.raises(ValueError, match="acc"):
+        loops.render("cpu", [clash], krylov_fused_loops.BODIES)
+
+
+def test_a_fused_reduction_has_one_row_of_partials_per_sum():
+    from hpcsim.kernels import loops
+    from hpcsim.kernels.linalg import krylov_fused_loops
+
+    pipelined = [loop for loop in krylov_fused_loops.LOOPS if loop.name == "pipelined_step"]
+    cpu = loops.render("cpu", pipelined, krylov_fused_loops.BODIES)
+    gpu = loops.render("gpu", pipelined, krylov_fused_loops.BODIES)
+    assert "partial = np.zeros((n[0], 3))" in cpu and "return sum_plane_rows(partial)" in cpu
+    assert "block_sum(value2, partial[2])" in gpu and "reduce_block_rows(_pipelined_step, x, n, 3," in gpu
