@@ -7,6 +7,11 @@ with one numba thread each (each rank count is one `mpiexec` launched from this 
     (t_N / t_ref) / (N^d / ref^d),   ref = the power of two nearest to N,
 so 1.0 means the same cost per unknown as at the power of two; the goal is at most 1.5. Each size is solved
 `repeat` times and the fastest setup + solve is kept (the machine is shared: single runs scatter by 2x).
+More ranks than cores (3 and 4 ranks on the 2-core development machine) run with MPICH's
+MPIR_CVAR_ENABLE_HEAVY_YIELD=1: by default a rank waiting for a message spins on its core for its whole time
+slice while the rank it waits for is descheduled, which adds a cost per synchronisation, not per unknown, and
+so penalises the smaller sizes (Open MPI yields by itself when oversubscribed; `hpcsim run` prints the hint).
+HPCSIM_BENCH_SPIN=1 keeps MPICH's default, for comparison.
 Run: `python benchmarks/linalg_mg_sizes.py [--ranks 1 2 3 4] [--sizes 96 ... 130] [--repeat 3]`.
 Compare ratios within one run, not absolute times across runs.
 """
@@ -64,6 +69,8 @@ def worker(shapes, repeat):
 def launch(nprocs, shapes, repeat=1):
     mpiexec = Path(sys.executable).parent / "mpiexec"
     env = dict(os.environ, NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    if nprocs > len(os.sched_getaffinity(0)) and not os.environ.get("HPCSIM_BENCH_SPIN"):
+        env["MPIR_CVAR_ENABLE_HEAVY_YIELD"] = "1"      # see the module docstring
     cmd = [str(mpiexec), "-n", str(nprocs), sys.executable, __file__, "--worker", json.dumps(shapes), "--repeat",
            str(repeat)]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)

@@ -6,6 +6,7 @@ rank exits with status 2. An uncaught exception on any rank aborts the whole job
 stopped early (signal or wall-time limit) after writing a checkpoint: continue it with `--restart latest`.
 """
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -76,8 +77,20 @@ def _set_threads(deck, comm):
     numba.set_num_threads(threads)
     if comm.is_root and wanted * local_size > usable_cores():
         print(f"hpcsim: warning: {local_size} ranks x {wanted} threads exceed the {usable_cores()} cores of "
-              f"this node", flush=True)
+              f"this node{_busy_wait_hint(local_size)}", flush=True)
     return local_rank, threads
+
+
+def _busy_wait_hint(local_size):
+    """Advice for more ranks than cores under MPICH, whose waiting ranks spin on their core by default (Open MPI
+    yields by itself when it sees the node oversubscribed)."""
+    from .parallel import mpi_vendor, usable_cores
+
+    if local_size <= usable_cores() or not mpi_vendor().startswith("MPICH") \
+            or "MPIR_CVAR_ENABLE_HEAVY_YIELD" in os.environ:
+        return ""
+    return ("; MPICH's waiting ranks spin on their cores: export MPIR_CVAR_ENABLE_HEAVY_YIELD=1 to make them give "
+            "the cores up (more ranks than cores is for development runs only)")
 
 
 def cmd_run(args):

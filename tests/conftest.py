@@ -25,6 +25,8 @@ def run_mpi(nprocs, args, timeout=300, cwd=None, env=None, check=True):
     """Run `python ARGS...` under `mpiexec -n NPROCS`; return the CompletedProcess (text output)."""
     mpiexec = BIN / "mpiexec"
     cmd = [str(mpiexec), "-n", str(nprocs), sys.executable, *map(str, args)]
+    if nprocs > len(os.sched_getaffinity(0)):       # more ranks than cores: MPICH's waiting ranks yield their core
+        env = {"MPIR_CVAR_ENABLE_HEAVY_YIELD": "1", **(env or {})}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd, env=_env(env))
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode})\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")

@@ -48,3 +48,19 @@ def test_halo_exchange_mpi(mpirun, nprocs):
 def test_reductions_and_blocks_mpi(mpirun):
     assert "reductions ok" in mpirun(2, [SCRIPTS / "reductions_check.py"]).stdout
     assert "reductions ok" in mpirun(3, [SCRIPTS / "reductions_check.py"]).stdout
+
+
+def test_more_ranks_than_cores_under_mpich_gets_the_yield_hint(monkeypatch):
+    import hpcsim.parallel as parallel
+    from hpcsim.cli import _busy_wait_hint
+
+    monkeypatch.delenv("MPIR_CVAR_ENABLE_HEAVY_YIELD", raising=False)
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 2)
+    monkeypatch.setattr(parallel, "mpi_vendor", lambda: "MPICH 4.2.0")
+    assert "MPIR_CVAR_ENABLE_HEAVY_YIELD=1" in _busy_wait_hint(4)
+    assert _busy_wait_hint(2) == ""                                    # ranks fit the cores
+    monkeypatch.setattr(parallel, "mpi_vendor", lambda: "Open MPI 4.1.5")
+    assert _busy_wait_hint(4) == ""                                    # Open MPI yields by itself
+    monkeypatch.setattr(parallel, "mpi_vendor", lambda: "MPICH 4.2.0")
+    monkeypatch.setenv("MPIR_CVAR_ENABLE_HEAVY_YIELD", "1")
+    assert _busy_wait_hint(4) == ""                                    # already set
