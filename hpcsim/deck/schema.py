@@ -107,6 +107,7 @@ class Section:
     name: str
     doc: str
     keys: list = field(default_factory=list)
+    check: object = None     # check(resolved table, where): cross-key rules of the section alone (InputError)
 
     def __post_init__(self):
         self.by_name = {k.name: k for k in self.keys}
@@ -130,6 +131,8 @@ class Section:
                 raise InputError(f"is required ({key.doc})", where)
             elif key.default is not None:
                 out[key.name] = key.default
+        if self.check is not None:
+            self.check(out, where_table)
         return out
 
     def template(self):

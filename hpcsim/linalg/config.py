@@ -5,11 +5,11 @@
 section's defaults are the one source of every solver default.
 """
 from ..deck.schema import Key, Section
+from ..errors import InputError
 from .cg import CG
 from .cg_deferred import DeferredCheckCG
 from .krylov import CG1, FlexibleCG, PipelinedCG
 from .preconditioners import PRECONDITIONERS, make_preconditioner
-
 
 
 def krylov(cls):
@@ -37,6 +37,21 @@ def deep_conjugate_directions(operator, table):
 
 METHODS = {"cg": conjugate_gradients, "cg1": krylov(CG1), "pipecg": krylov(PipelinedCG), "fcg": krylov(FlexibleCG),
            "dcdm": deep_conjugate_directions}
+
+def check_solver(table, where="solver"):
+    """Method and preconditioner must fit: the learned DCDM direction is a nonlinear map, which only flexible CG
+    takes as a preconditioner (CG, CG1 and pipelined CG need a fixed SPD one); method dcdm is its own
+    preconditioner."""
+    method, pc = table["method"], table["preconditioner"]
+    if pc == "dcdm" and method != "fcg":
+        raise InputError(f"the learned DCDM direction is nonlinear: method = '{method}' needs a fixed symmetric "
+                         "preconditioner; use method = 'fcg' (flexible CG) with it, or method = 'dcdm'",
+                         f"{where}.preconditioner")
+    if method == "dcdm" and pc != "none":
+        raise InputError(f"method = 'dcdm' takes its directions from the network and uses no preconditioner; "
+                         f"remove preconditioner = '{pc}' or use method = 'fcg' with preconditioner = 'dcdm'",
+                         f"{where}.preconditioner")
+
 
 SOLVER = Section("solver", "Linear solver for the implicit solves (matrix-free, distributed).", [
     Key("method", "str", "cg", "Krylov method: cg (conjugate gradients), cg1 (single-reduction, "
@@ -66,7 +81,7 @@ SOLVER = Section("solver", "Linear solver for the implicit solves (matrix-free, 
         "faster of the two, timed once; else kernels).", choices=("auto", "kernels", "torch")),
     Key("dcdm_directions", "int", 2, "DCDM: earlier search directions each new one is A-orthogonalised against.",
         minimum=1),
-])
+], check=check_solver)
 
 
 def make_solver(operator, table):
