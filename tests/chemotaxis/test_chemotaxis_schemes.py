@@ -1,12 +1,14 @@
 """The second-order steps (chemotaxis.scheme = imex2, sbdf2), the spectral Helmholtz solve and the initial-layer
 ramp: restart bit for bit with the BDF2 history in the checkpoint, the spectral solve against multigrid CG, the
-ramp's steps. Their mass, positivity and Lyapunov functional: `test_chemotaxis_conservation`; their order in
-time: `test_chemotaxis_manufactured`."""
+ramp's steps, sbdf2 on 1 rank against 2. Their mass, positivity and Lyapunov functional:
+`test_chemotaxis_conservation`; their order in time: `test_chemotaxis_manufactured`."""
 import math
 
+import h5py
 import numpy as np
 import pytest
 from chemotaxis_runs import interval, table
+from conftest import ROOT, run_cli
 
 from hpcsim.chemotaxis.session import advance, build
 
@@ -58,3 +60,22 @@ def test_initial_layer_ramp():
         bound = min(0.01, start * math.exp(t / (3 * eps)))
         assert bound * 2 ** -0.25 <= dt * (1 + 1e-12) and dt <= bound * (1 + 1e-12)
     assert rows[0][1] <= start and max(dt for _, dt in rows) == pytest.approx(0.01)
+
+
+def test_sbdf2_one_rank_against_two(tmp_path):
+    """The sbdf2 deck (32^2, eps = 1e-2) on 1 and 2 ranks with the same Krylov solves: n, c, w and the BDF2
+    history agree to round-off."""
+    fields = {}
+    for ranks in (1, 2):
+        out = tmp_path / f"out{ranks}"
+        proc = run_cli(["run", ROOT / "decks" / "chemotaxis" / "layer_sbdf2_2d.toml", "-o", out, "--set",
+                        "mesh.shape=[32, 32]", "--set", "chemotaxis.eps=0.01", "--set", "chemotaxis.dt_initial=6.25e-4",
+                        "--set", "chemotaxis.linear_solver=krylov", "--set", "solver.rtol=1e-13", "--set",
+                        "solver.preconditioner=multigrid", "--set", "output.fields_interval=0"], nprocs=ranks)
+        assert proc.returncode == 0, proc.stderr
+        (checkpoint,) = sorted((out / "checkpoints").glob("ckpt_*"))
+        with h5py.File(checkpoint / "checkpoint.h5", "r") as f:
+            fields[ranks] = {name: f["fields"][name][...] for name in f["fields"]}
+    for name in ("n", "c", "w", "n_previous", "c_previous", "w_previous"):
+        one, two = fields[1][name], fields[2][name]
+        assert np.max(np.abs(one - two)) <= 1e-13 * np.max(np.abs(one)), name
