@@ -74,16 +74,18 @@ class DirectResult:
 
 
 class SpectralHelmholtz:
-    """(shift I - diffusivity Lap) x = b as shift^-1 (I - (diffusivity / shift) Lap)^-1 b by two transforms and a
-    division (exact to round-off; the 3/5/7-point Laplacian of the Krylov path)."""
+    """(shift I - diffusivity Lap) x = b by two transforms and a multiplication by the inverse symbol
+    1 / (shift + diffusivity lambda), lambda the eigenvalues of -Lap (exact to round-off; the 3/5/7-point
+    Laplacian of the Krylov path)."""
 
     def __init__(self, spectral, shift, diffusivity):
-        self.spectral, self.shift, self.ratio = spectral, float(shift), float(diffusivity) / float(shift)
+        self.spectral = spectral
+        self.inverse = 1.0 / (float(shift) + float(diffusivity) * spectral.eigenvalues)
 
     def solve(self, b, x):
-        self.spectral.solve(b, x, self.ratio, 0.0)
-        if self.shift != 1.0:
-            x[self.spectral.mesh.interior] *= 1.0 / self.shift
+        v = self.spectral.forward(b)
+        v *= self.inverse
+        self.spectral.backward(v, x)
         return DirectResult()
 
 
