@@ -56,6 +56,22 @@ SECTIONS = [
         Key("cfl", "float", 0.5, "Adaptive step: this fraction of the largest step that keeps n >= 0 (the drift "
             "CFL of the explicit flux step, diffusion included), capped by run.dt; 0: the fixed run.dt (a step "
             "beyond the positivity bound stops the run).", minimum=0.0, maximum=1.0),
+        Key("scheme", "str", "imex1", "Time step (`hpcsim.chemotaxis.stepping`): imex1 (explicit Scharfetter-"
+            "Gummel Euler step of n, backward-Euler signal solves; first order), imex2 (Heun's two Euler steps of n "
+            "with backward-Euler stage signals, the signals by variable-step BDF2; second order, twice the work per "
+            "step, the same positivity bound), sbdf2 (semi-implicit BDF2: the diffusion of n and the signals "
+            "implicit, the drift extrapolated; second order, steps bounded by the drift only, cfl being a fraction "
+            "of the drift part of the positivity rate; a step that would make n negative is redone by imex1 steps; "
+            "Cartesian meshes). All keep the mass to round-off; the logistic source stays first order in imex2.",
+            choices=("imex1", "imex2", "sbdf2")),
+        Key("dt_initial", "float", 0.0, "Initial-layer ramp: the step at time t is at most dt_initial exp(t / (3 "
+            "eps)) (0 or eps = 0: no ramp). Resolves the initial layer (width eps) of ill-prepared signals, "
+            "whose transients decay like exp(-t / eps), without small steps afterwards; eps / 16 is a good start.",
+            minimum=0.0),
+        Key("linear_solver", "str", "auto", "Helmholtz solves of c and w on a Cartesian mesh: spectral (DFT / DCT "
+            "diagonal solve, exact; one rank, periodic / no-flux faces), krylov (the [solver] section, any rank "
+            "count), auto (spectral where it applies). The radial solver always solves its tridiagonal system "
+            "directly.", choices=("auto", "spectral", "krylov")),
         Key("blowup_max", "float", 1e8, "Blow-up detector: stop (exit status 1) once max n exceeds this.",
             minimum=0.0, exclusive_minimum=True),
         Key("blowup_cell_mass", "float", 0.5, "Blow-up detector: stop (exit status 1) once one cell holds this "
@@ -93,6 +109,8 @@ def check(deck):
         raise InputError("the manufactured solution needs initial = 'modes' and growth = 0", "chemotaxis.manufactured")
     if p["radial_dimension"] and (ndim != 1 or mesh["bc"] != [["neumann", "neumann"]]):
         raise InputError("a radial solve needs a 1-D mesh of r with bc = 'neumann'", "chemotaxis.radial_dimension")
+    if p["radial_dimension"] and p["scheme"] == "sbdf2":
+        raise InputError("the radial solver steps with imex1 or imex2", "chemotaxis.scheme")
     if p["initial"] == "file":
         check_file(p["file"], p["dataset"], mesh["shape"])
 

@@ -2,10 +2,12 @@
 solved for radially symmetric data on a 1-D mesh of r in [0, R] (one rank).
 
 Each geometry provides the explicit density step, the positivity rate, the Lyapunov sum, integrals over the
-domain, the largest mass in one cell, and its Helmholtz solver (shift I - diffusivity Lap). Radial volumes and
-areas are those of the ball: the integral of u is |S^(N-1)| sum_i V_i u_i with V_i = (r_+^N - r_-^N) / N and
-|S^(N-1)| = 2 pi^(N/2) / Gamma(N/2), so the mass is that of the N-dimensional solution (8 pi in 2-D is the
-critical mass of classical Keller-Segel).
+domain, the largest mass in one cell, and its Helmholtz solver (shift I - diffusivity Lap): on a Cartesian box
+either the [solver] section's Krylov method or, on one rank with periodic / no-flux faces, the exact DFT/DCT
+diagonal solve of the linear-algebra package (`linalg.biharmonic.SpectralSolve`, b = 0; chemotaxis.linear_solver).
+Radial volumes and areas are those of the ball: the integral of u is |S^(N-1)| sum_i V_i u_i with
+V_i = (r_+^N - r_-^N) / N and |S^(N-1)| = 2 pi^(N/2) / Gamma(N/2), so the mass is that of the N-dimensional
+solution (8 pi in 2-D is the critical mass of classical Keller-Segel).
 """
 import math
 from dataclasses import dataclass
@@ -14,13 +16,24 @@ import numpy as np
 from scipy.linalg import solve_banded
 
 from ..errors import InputError
+from ..linalg.biharmonic import SpectralSolve
 from ..linalg.config import make_solver
 from ..linalg.operators import ShiftedLaplacian
 
 
+def spectral_applies(choice, mesh):
+    """Whether chemotaxis.linear_solver = `choice` selects the spectral solve on `mesh` (raises for spectral where
+    it does not apply)."""
+    if choice == "spectral" and not SpectralSolve.supported(mesh):
+        raise InputError("the spectral solve needs one rank and periodic or no-flux faces; use 'krylov' or 'auto'",
+                         "chemotaxis.linear_solver")
+    return choice != "krylov" and SpectralSolve.supported(mesh)
+
+
 class Cartesian:
-    def __init__(self, mesh, backend, solver_table):
+    def __init__(self, mesh, backend, solver_table, linear_solver="krylov"):
         self.mesh, self.backend, self.table = mesh, backend, solver_table
+        self.spectral = SpectralSolve(mesh, backend) if spectral_applies(linear_solver, mesh) else None
         self.kernels = backend.kernels("chemotaxis.chemotaxis")
         self.g, self.n = tuple(mesh.ghosts), tuple(mesh.local_shape)
         self.o = tuple(1 if a < mesh.ndim else 0 for a in range(3))
@@ -28,6 +41,9 @@ class Cartesian:
 
     def density_step(self, rho, c, out, chi, dt, growth):
         self.kernels.density_step(rho, c, out, self.g, self.n, self.o, self.d, chi, dt, growth)
+
+    def drift_divergence(self, rho, c, out, chi):
+        self.kernels.drift_divergence(rho, c, out, self.g, self.n, self.o, self.d, chi)
 
     def positivity_rate(self, c, rate, chi):
         self.kernels.positivity_rate(c, rate, self.g, self.n, self.o, self.d, chi)
@@ -45,6 +61,8 @@ class Cartesian:
         return float(self.backend.xp.max(self.mesh.owned(u))) * self.mesh.cell_volume
 
     def helmholtz(self, shift, diffusivity):
+        if self.spectral is not None:
+            return SpectralHelmholtz(self.spectral, shift, diffusivity)
         return make_solver(ShiftedLaplacian(self.mesh, shift, diffusivity, self.backend), self.table)
 
 
@@ -53,6 +71,22 @@ class DirectResult:
     converged: bool = True
     iterations: int = 0
     residual: float = 0.0
+
+
+class SpectralHelmholtz:
+    """(shift I - diffusivity Lap) x = b by two transforms and a multiplication by the inverse symbol
+    1 / (shift + diffusivity lambda), lambda the eigenvalues of -Lap (exact to round-off; the 3/5/7-point
+    Laplacian of the Krylov path)."""
+
+    def __init__(self, spectral, shift, diffusivity):
+        self.spectral = spectral
+        self.inverse = 1.0 / (float(shift) + float(diffusivity) * spectral.eigenvalues)
+
+    def solve(self, b, x):
+        v = self.spectral.forward(b)
+        v *= self.inverse
+        self.spectral.backward(v, x)
+        return DirectResult()
 
 
 class Tridiagonal:

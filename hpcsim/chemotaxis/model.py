@@ -1,18 +1,18 @@
 """The `chemotaxis` family: positivity- and mass-preserving finite volumes with IMEX steps, on a Cartesian box or,
 for radially symmetric data in dimension 2, 3 or 4, on a 1-D mesh of r (`geometry`).
 
-One step from t to t + dt (first order; dimensionless units, see `deck`):
+One step from t to t + dt: `stepping` (chemotaxis.scheme): imex1 (first order, the default), imex2 (Heun and
+BDF2, second order, the same positivity bound), sbdf2 (semi-implicit BDF2, diffusion and signals implicit, second
+order, bounded by the drift only). The explicit flux steps use the Scharfetter-Gummel fluxes of
+`kernels.chemotaxis.chemotaxis_elements`; the signals are Helmholtz solves (`signals`), so the stiffness of small
+eps costs nothing.
 
-  1. n' = n - dt div F(n, c) with Scharfetter-Gummel fluxes F (diffusion and drift together, explicit; then the
-     linearly implicit logistic step), `kernels.chemotaxis.chemotaxis_elements`. The sum of n is conserved to round-off
-     and n' >= 0 whenever dt <= 1 / max_cells rate(c) (the drift CFL, diffusion included);
-  2. w', c' by backward Euler from n' (`signals.SignalUpdate`: Helmholtz solves, so the stiffness of small eps
-     costs nothing; eps = 0 solves the elliptic equations).
-
-Adaptive step (chemotaxis.cfl > 0): dt = cfl / max rate(c), rounded down to run.dt 2^(-j/4) (so few distinct
-Helmholtz operators occur) and capped by run.dt; the next step is part of the checkpoint. Blow-up detector: the
-run stops with exit status 1, naming the step, max n and its position, once max n > blowup_max or one cell
-holds more than blowup_cell_mass of the mass.
+Adaptive step (chemotaxis.cfl > 0): dt = cfl / max rate(c) (sbdf2: the drift part of the rate), rounded down
+to run.dt 2^(-j/4) (so few distinct Helmholtz operators occur) and capped by run.dt (and, with
+chemotaxis.dt_initial > 0 and eps > 0, by dt_initial exp(t / (3 eps)): small first steps through the initial
+layer of ill-prepared data, whose transients decay at least like exp(-t / eps)); the next step is part of the
+checkpoint. Blow-up detector: the run stops with exit status 1, naming the step, max n and its position, once
+max n > blowup_max or one cell holds more than blowup_cell_mass of the mass.
 
 Diagnostics: mass = int n, n_min, n_max, and the Lyapunov functional (non-increasing for the full system)
     E = int n log n - chi int n c + chi/2 int (c^2 + (1 + tau)|grad c|^2 + tau (Lap c)^2)
@@ -32,8 +32,10 @@ from .geometry import Cartesian, Radial
 from .initial import initial_density
 from .manufactured import Manufactured
 from .signals import SignalUpdate
+from .stepping import SBDF2, SCHEMES
 
 LEVELS_PER_OCTAVE = 4
+LAYER_GROWTH = 3.0      # the ramp's step grows by e every 3 eps: the layer's error (~ e^(-t/eps)) falls faster
 
 
 def quantised(bound, cap):
@@ -56,7 +58,8 @@ class ChemotaxisModel(Model):
         super().__init__(mesh, backend)
         xp = self.xp
         radial = p["radial_dimension"]
-        self.geometry = Radial(mesh, backend, radial) if radial else Cartesian(mesh, backend, deck["solver"])
+        self.geometry = Radial(mesh, backend, radial) if radial else Cartesian(mesh, backend, deck["solver"],
+                                                                                 p["linear_solver"])
         self.eps, self.tau, self.chi, self.growth = p["eps"], p["tau"], p["chi"], p["growth"]
         self.indirect = p["signal"] == "indirect"
         self.cfl, self.run_dt = p["cfl"], deck["run"]["dt"]
@@ -72,14 +75,19 @@ class ChemotaxisModel(Model):
         self.signals = SignalUpdate(self.geometry, self.eps, self.tau, self.indirect)
         self.manufactured = Manufactured(mesh, p, self.indirect) if p["manufactured"] else None
         if self.manufactured is not None:
-            for field, exact in zip((self.density, self.c, self.w), self.manufactured.exact(0.0)):
-                field[mesh.interior] = xp.asarray(exact)
+            exact = self.manufactured.exact(0.0)
+            if not radial:
+                exact = exact[:1] + self.manufactured.prepared_signals()
+            for field, value in zip((self.density, self.c, self.w), exact):
+                field[mesh.interior] = xp.asarray(value)
         elif self.eps == 0.0 or p["signal_initial"] == "prepared":
             self.signals.advance(self.density, self.c, self.w, None)
         else:
             self.c[...] = p["c0"]
             if self.indirect:
                 self.w[...] = p["w0"]
+        self.scheme = SCHEMES[p["scheme"]](self)
+        self.dt_initial = p["dt_initial"]
         self.stop, self.step_index, self.time = None, 0, 0.0
         self.dt_next = self.next_dt(self.survey()["rate"])
         mu1 = first_eigenvalue(mesh)
@@ -90,18 +98,12 @@ class ChemotaxisModel(Model):
     # -- one step ----------------------------------------------------------------------------------------
     def step(self, dt):
         rate = self.last_rate
-        if dt * rate > 1.0:
+        if dt * rate > 1.0 and not isinstance(self.scheme, SBDF2):
             raise NumericalError(f"dt = {dt:.4g} exceeds the positivity bound 1 / max rate = {1.0 / rate:.4g} at "
                                  f"step {self.step_index}: lower run.dt or set chemotaxis.cfl > 0")
-        self.mesh.fill_ghosts(self.density)
-        self.mesh.fill_ghosts(self.c)
-        self.geometry.density_step(self.density, self.c, self.scratch, self.chi, dt, self.growth)
-        self.density[self.mesh.interior] = self.scratch[self.mesh.interior]
-        forcing = None
-        if self.manufactured is not None:
-            self.density[self.mesh.interior] += dt * self.xp.asarray(self.manufactured.density_forcing(self.time))
-            forcing = self.manufactured.signal_forcing(self.time + dt)
-        out = self.signals.advance(self.density, self.c, self.w, dt, forcing)
+        return self.finish(dt, self.scheme.step(dt, self.time))
+
+    def finish(self, dt, out):
         self.step_index += 1
         self.time += dt
         g = self.survey()
@@ -123,9 +125,17 @@ class ChemotaxisModel(Model):
         return g
 
     def next_dt(self, rate):
+        """cfl / rate (sbdf2: its drift part) on the quantised levels, capped by run.dt and by the initial-layer
+        ramp dt_initial exp(t / (3 eps))."""
         if self.cfl == 0.0:
-            return self.run_dt
-        return quantised(self.cfl / rate, self.run_dt)
+            dt = self.run_dt
+        else:
+            bound = self.scheme.bound(rate) if isinstance(self.scheme, SBDF2) else rate
+            dt = quantised(self.cfl / bound, self.run_dt)
+        if self.dt_initial > 0.0 and self.eps > 0.0:
+            growth = math.exp(min(self.time / (LAYER_GROWTH * self.eps), 700.0))
+            dt = min(dt, quantised(self.dt_initial * growth, self.run_dt))
+        return dt
 
     def propose_dt(self, dt):
         return self.dt_next
@@ -175,7 +185,7 @@ class ChemotaxisModel(Model):
 
     def checkpoint_state(self):
         state = super().checkpoint_state()
-        state.values.update(dt_next=self.dt_next, step_index=self.step_index, time=self.time)
+        state.values.update(dt_next=self.dt_next, step_index=self.step_index, time=self.time, **self.scheme.state())
         return state
 
     def restore(self, state):
@@ -183,6 +193,7 @@ class ChemotaxisModel(Model):
         self.step_index, self.time = int(state.values["step_index"]), float(state.values["time"])
         self.survey()
         self.dt_next = float(state.values["dt_next"])
+        self.scheme.restore(state.values)
 
 
 FAMILY = Family("chemotaxis", tuple(SECTIONS), ChemotaxisModel, ghost=1, time_dependent=True, check=check,

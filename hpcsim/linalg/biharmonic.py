@@ -118,16 +118,23 @@ class SpectralSolve:
 
     def solve(self, f, u, a, b):
         """u = A^-1 f on the owned cells (f's owned cells are read)."""
-        fft, xp = self.fft, self.xp
-        v = self.mesh.owned(f)
+        lam = self.eigenvalues
+        self.backward(self.forward(f) / (1.0 + a * lam + b * lam * lam), u)
+
+    def forward(self, f):
+        """The transform of f's owned cells (its coefficients pair with `eigenvalues`)."""
+        fft, v = self.fft, self.mesh.owned(f)
         if self.neumann:
             v = fft.dctn(v, type=2, axes=self.neumann, norm="ortho")
         if self.periodic:
             v = fft.rfftn(v, axes=self.periodic)
-        lam = self.eigenvalues
-        v = v / (1.0 + a * lam + b * lam * lam)
+        return v
+
+    def backward(self, v, u):
+        """u's owned cells = the inverse transform of v."""
+        fft = self.fft
         if self.periodic:
             v = fft.irfftn(v, s=[self.mesh.global_shape[a] for a in self.periodic], axes=self.periodic)
         if self.neumann:
             v = fft.idctn(v, type=2, axes=self.neumann, norm="ortho")
-        u[self.mesh.interior] = xp.ascontiguousarray(v).reshape(self.mesh.local_shape)
+        u[self.mesh.interior] = self.xp.ascontiguousarray(v).reshape(self.mesh.local_shape)
