@@ -1,14 +1,23 @@
 """PFHub benchmark 1a (spinodal decomposition, 200 x 200 periodic, dx = 1) side by side: hpcsim's adaptive
-semi-implicit step against py-pde (explicit adaptive Runge-Kutta, numba) and FiPy (coupled c-mu implicit
-sweeps, growing dt), all in this process on the same initial condition; free energies at common times from one
-discrete formula (face differences, `free_energy`), wall times to the same simulation time, ratios printed.
+semi-implicit step (second-order BDF2 by default) against py-pde (explicit Euler, adaptive, numba) and FiPy
+(coupled c-mu implicit sweeps, growing dt), all in this process on the same initial condition, at the same sample
+times (0 and 25 log-spaced to --horizon); free energies from one discrete formula (face differences,
+`free_energy`).
 
-The peers are installed with pip when missing (never runtime dependencies of hpcsim). Each peer runs until it
-reaches --horizon or spends --budget seconds; wall-time ratios are taken at the time it reached (and, for
-py-pde, whose explicit step is stability-bound at a constant dt, extrapolated linearly to --horizon, marked as
-such). hpcsim then runs alone to --long (default 1e6).
-Run: `python benchmarks/pfhub_bm1.py [--horizon 1e4] [--budget 300] [--long 1e6] [--tol 2e-3]`; results go to
-benchmarks/results/pfhub_bm1.json, (with --csv-dir) the PFHub time,free_energy CSVs and (--plot) the figure.
+Matching free energy. Every code's F(t) is compared with a converged reference, hpcsim's BDF2 at
+--ref-tol (1e-6; it agrees with BDF2 at 1e-6 and twice the stabilisation to 0.1%, and the first-order step converges
+toward it): the printed max |F/F_ref - 1| over the common times a code reached. A code "matches" when that is
+below 1%. The wall-time ratio to --horizon is hpcsim's measured time against the peer's measured time when the
+peer reached the horizon within --budget, otherwise extrapolated and marked as such: py-pde's explicit step is
+stability-bound at a constant dt, so its time grows linearly with t (rate from its second half); FiPy's cost is
+its median time per sweep times the sweeps its dt policy (x 1.1 per step up to 50) needs to --horizon (a lower
+bound on its time at matching F: whether dt = 50 keeps FiPy within 1% was not checked beyond the time reached).
+
+The peers are installed with pip when missing (never runtime dependencies of hpcsim). hpcsim then runs alone to
+--long (default 1e6). Run: `python benchmarks/pfhub_bm1.py [--horizon 1e4] [--budget 300] [--long 1e6]
+[--fipy-budget S] [--scheme bdf2] [--tol 5e-6] [--ref-tol 1e-6] [--first-order 2e-3]`; results go to benchmarks/results/pfhub_bm1.json (the reference
+is cached in benchmarks/results/pfhub_bm1_reference.json per horizon and tolerance), (with --csv-dir) the PFHub
+time,free_energy CSVs and (--plot) the figure.
 """
 import argparse
 import importlib
@@ -23,6 +32,7 @@ import numpy as np
 N, LENGTH = 200, 200.0
 RHO, CA, CB, KAPPA, M = 5.0, 0.3, 0.7, 2.0, 5.0
 RESULTS = Path(__file__).parent / "results"
+FIPY_GROWTH, FIPY_DT_MAX = 1.1, 50.0
 
 
 def ensure(module, package):
@@ -49,13 +59,14 @@ def sample_times(horizon):
     return np.unique(np.concatenate([[0.0], np.logspace(0, np.log10(horizon), 25)]))
 
 
-def run_hpcsim(horizon, tol):
+def run_hpcsim(horizon, tol, scheme="bdf2", stabilisation=2.0):
     from hpcsim.backend import CPUBackend
     from hpcsim.deck.loader import resolve
     from hpcsim.parallel import Comm
     from hpcsim.phasefield.model import PhaseFieldModel
 
-    table = {"phasefield": {"thermodynamics": "bm1", "initial": "bm1", "adaptive_tol": tol},
+    table = {"phasefield": {"thermodynamics": "bm1", "initial": "bm1", "adaptive_tol": tol, "scheme": scheme,
+                            "stabilisation": stabilisation},
              "mesh": {"shape": [N, N], "length": [LENGTH, LENGTH], "bc": "periodic"},
              "run": {"dt": 0.1, "t_end": horizon}}
     model = PhaseFieldModel(resolve(table), Comm(), CPUBackend(), None)
@@ -66,7 +77,20 @@ def run_hpcsim(horizon, tol):
         while model.time < target * (1 - 1e-12):
             model.step(min(model.propose_dt(0.1), target - model.time))
         rows.append((target, free_energy(model.mesh.owned(model.c)), time.perf_counter() - start))
-    return {"rows": rows, "steps": model.step_count}
+    return {"rows": rows, "steps": model.step_count, "scheme": scheme, "tol": tol, "stabilisation": stabilisation}
+
+
+def reference(horizon, tol):
+    """hpcsim's BDF2 at a tight tolerance (cached: it takes minutes)."""
+    cache = RESULTS / "pfhub_bm1_reference.json"
+    if cache.exists():
+        stored = json.loads(cache.read_text())
+        if stored["horizon"] == horizon and stored["tol"] == tol:
+            return stored
+    result = {**run_hpcsim(horizon, tol), "horizon": horizon}
+    RESULTS.mkdir(exist_ok=True)
+    cache.write_text(json.dumps(result, indent=1))
+    return result
 
 
 def run_pypde(horizon, budget):
@@ -79,10 +103,11 @@ def run_pypde(horizon, budget):
     eq = pde.PDE({"c": f"{M} * laplace({2 * RHO} * (c - {CA}) * ({CB} - c) * ({CA + CB} - 2 * c) - {KAPPA} * laplace(c))"})
     field = pde.ScalarField(grid, initial_condition(x, y))
     eq.solve(field.copy(), t_range=1e-3, dt=1e-4, solver="euler", adaptive=True, tracker=None)   # compile
-    rows, start = [], time.perf_counter()
+    rows, start = [], []
 
     def record(state, t):
-        rows.append((float(t), free_energy(state.data), time.perf_counter() - start))
+        start.append(time.perf_counter())        # the clock starts at the first call (t = 0): py-pde compiles
+        rows.append((float(t), free_energy(state.data), start[-1] - start[0]))    # its stepper before it
         if rows[-1][2] > budget:
             raise FinishedSimulation("wall-time budget spent")
 
@@ -104,29 +129,66 @@ def run_fipy(horizon, budget):
         (fp.ImplicitSourceTerm(coeff=1.0, var=mu) == fp.ImplicitSourceTerm(coeff=d2f, var=c) - d2f * c + dfdc
          - fp.DiffusionTerm(coeff=KAPPA, var=c))
     values = lambda: np.asarray(c.value).reshape(N, N).T      # FiPy orders cells x fastest
-    rows, start, t, dt = [(0.0, free_energy(values()), 0.0)], time.perf_counter(), 0.0, 0.01
+    rows, start, t, dt, sweeps = [(0.0, free_energy(values()), 0.0)], time.perf_counter(), 0.0, 0.01, 0
+    sweep_s = []
     for target in sample_times(horizon)[1:]:
-        while t < target * (1 - 1e-12):
+        while t < target * (1 - 1e-12) and time.perf_counter() - start < budget:
             step = min(dt, target - t)
             c.updateOld()
             mu.updateOld()
+            before = time.perf_counter()
             eq.sweep(dt=step)
-            t += step
-            dt = min(dt * 1.1, 50.0)
-        rows.append((target, free_energy(values()), time.perf_counter() - start))
-        if rows[-1][2] > budget:
+            sweep_s.append(time.perf_counter() - before)
+            t, sweeps = t + step, sweeps + 1
+            dt = min(dt * FIPY_GROWTH, FIPY_DT_MAX)
+        if t < target * (1 - 1e-12):
             break
-    return {"rows": rows}
+        rows.append((target, free_energy(values()), time.perf_counter() - start))
+    wall = time.perf_counter() - start
+    return {"rows": rows, "sweeps": sweeps, "wall_s": wall, "t": t, "sweep_s": sweep_s}
 
 
-def compare(reference, peer):
-    """(max relative free-energy difference at the peer's times, hpcsim wall and peer wall at the peer's last
-    time); hpcsim's series is interpolated linearly in log time between its samples."""
-    t_ref, f_ref, w_ref = (np.array(v) for v in zip(*reference["rows"]))
-    t, f, w = (np.array(v) for v in zip(*peer["rows"]))
+def fipy_sweeps(horizon, t_stop=None):
+    """Sweeps of FiPy's dt policy (0.01, x 1.1 per step, at most 50, landing on the sample times) to horizon."""
+    t, dt, n = 0.0, 0.01, 0
+    for target in sample_times(horizon)[1:]:
+        while t < target * (1 - 1e-12):
+            t, n = t + min(dt, target - t), n + 1
+            dt = min(dt * FIPY_GROWTH, FIPY_DT_MAX)
+    return n
+
+
+def deviation(ref, run):
+    """max |F/F_ref - 1| over the run's sample times (the reference interpolated linearly in log t)."""
+    t_ref, f_ref = (np.array(v) for v in zip(*[r[:2] for r in ref["rows"]]))
+    t, f = (np.array(v) for v in zip(*[r[:2] for r in run["rows"]]))
     log = lambda v: np.log(np.maximum(v, 1e-3))
-    diffs = np.abs(f / np.interp(log(t), log(t_ref), f_ref) - 1.0)
-    return float(diffs.max()), float(np.interp(log(t[-1]), log(t_ref), w_ref)), float(w[-1]), float(t[-1])
+    return float(np.max(np.abs(f / np.interp(log(t), log(t_ref), f_ref) - 1.0)))
+
+
+def wall_at(run, t):
+    """A run's wall time at simulation time t (interpolated in log t)."""
+    times, walls = np.array([r[0] for r in run["rows"]]), np.array([r[2] for r in run["rows"]])
+    log = lambda v: np.log(np.maximum(v, 1e-3))
+    return float(np.interp(log(t), log(times), walls))
+
+
+def peer_time_to(name, run, horizon):
+    """(wall seconds to horizon, how it was obtained)."""
+    rows = run["rows"]
+    if rows[-1][0] >= horizon * (1 - 1e-12):
+        return rows[-1][2], "measured"
+    if name == "fipy":
+        per_sweep = float(np.median(run["sweep_s"][1:] or run["sweep_s"]))   # the first sweep builds the matrix
+        return per_sweep * fipy_sweeps(horizon), (f"extrapolated: {run['sweeps']} sweeps in {run['wall_s']:.1f} s, "
+                                                  f"median {per_sweep:.2f} s per sweep, {fipy_sweeps(horizon)} "
+                                                  f"sweeps to t = {horizon:g}")
+    t1, w1 = rows[-1][0], rows[-1][2]
+    if t1 <= 0.0:
+        return float("inf"), "no sample reached"
+    earlier = [r for r in rows[:-1] if r[0] >= t1 / 2]
+    rate = (w1 - earlier[0][2]) / (t1 - earlier[0][0]) if earlier else w1 / t1
+    return w1 + rate * (horizon - t1), f"extrapolated linearly from t = {t1:g} ({w1:.1f} s)"
 
 
 def main():
@@ -134,27 +196,49 @@ def main():
     ap.add_argument("--horizon", type=float, default=1e4)
     ap.add_argument("--budget", type=float, default=300.0, help="wall seconds per peer")
     ap.add_argument("--long", type=float, default=1e6, help="hpcsim alone to this time (0: skip)")
-    ap.add_argument("--tol", type=float, default=2e-3, help="hpcsim phasefield.adaptive_tol")
+    ap.add_argument("--scheme", default="bdf2", choices=("bdf2", "semi_implicit"), help="hpcsim phasefield.scheme")
+    ap.add_argument("--tol", type=float, default=5e-6, help="hpcsim phasefield.adaptive_tol (the deck's)")
+    ap.add_argument("--stabilisation", type=float, default=2.0, help="hpcsim phasefield.stabilisation")
+    ap.add_argument("--ref-tol", type=float, default=1e-6, help="adaptive_tol of the BDF2 reference")
+    ap.add_argument("--fipy-budget", type=float, help="wall seconds for FiPy (default: --budget)")
+    ap.add_argument("--first-order", type=float, default=0.0, metavar="TOL",
+                    help="also time the first-order step (semi_implicit, stabilisation 1) at this adaptive_tol")
     ap.add_argument("--peers", nargs="*", default=["py-pde", "fipy"])
     ap.add_argument("--csv-dir", help="write the PFHub time,free_energy CSVs here")
     ap.add_argument("--plot", help="log-log free-energy figure of every code (PNG)")
     args = ap.parse_args()
-    result = {"hpcsim": run_hpcsim(args.horizon, args.tol)}
-    hp = result["hpcsim"]
-    print(f"hpcsim: t = {args.horizon:g} in {hp['rows'][-1][2]:.2f} s ({hp['steps']} steps), "
-          f"F = {hp['rows'][-1][1]:.4f} (F(0) = {hp['rows'][0][1]:.4f})", flush=True)
+    ref = reference(args.horizon, args.ref_tol)
+    print(f"reference: hpcsim bdf2 adaptive_tol = {args.ref_tol:g}, {ref['steps']} steps, F({args.horizon:g}) = "
+          f"{ref['rows'][-1][1]:.4f}", flush=True)
+    hp = run_hpcsim(args.horizon, args.tol, args.scheme, args.stabilisation)
+    result = {"reference": ref, "hpcsim": hp}
+    ours = hp["rows"][-1][2]
+    hp["max_rel_dF"] = deviation(ref, hp)
+    print(f"hpcsim ({args.scheme}, adaptive_tol = {args.tol:g}, stabilisation = {args.stabilisation:g}): "
+          f"t = {args.horizon:g} in {ours:.2f} s ({hp['steps']} steps), F = {hp['rows'][-1][1]:.4f}; "
+          f"max |F/F_ref - 1| = {100 * hp['max_rel_dF']:.2f}%", flush=True)
+    if args.first_order:
+        first = result["hpcsim_first_order"] = run_hpcsim(args.horizon, args.first_order, "semi_implicit", 1.0)
+        first["max_rel_dF"] = deviation(ref, first)
+        print(f"hpcsim (semi_implicit, adaptive_tol = {args.first_order:g}, stabilisation = 1): t = {args.horizon:g} "
+              f"in {first['rows'][-1][2]:.2f} s ({first['steps']} steps), F = {first['rows'][-1][1]:.4f}; "
+              f"max |F/F_ref - 1| = {100 * first['max_rel_dF']:.2f}%", flush=True)
     runners = {"py-pde": run_pypde, "fipy": run_fipy}
+    budgets = {"py-pde": args.budget, "fipy": args.fipy_budget or args.budget}
     for name in args.peers:
-        result[name] = runners[name](args.horizon, args.budget)
-        diff, ours, theirs, reached = compare(hp, result[name])
-        line = (f"{name}: reached t = {reached:g} in {theirs:.2f} s (hpcsim {ours:.3f} s): {theirs / ours:.1f}x; "
-                f"max |F/F_hpcsim - 1| at common times {100 * diff:.2f}%")
-        if name == "py-pde" and reached < args.horizon:
-            line += f"; extrapolated to t = {args.horizon:g}: {theirs * args.horizon / reached / hp['rows'][-1][2]:.0f}x"
-        print(line, flush=True)
-        result[name]["summary"] = {"reached": reached, "wall_s": theirs, "hpcsim_wall_s": ours, "max_rel_dF": diff}
+        run = result[name] = runners[name](args.horizon, budgets[name])
+        reached = run["rows"][-1][0]
+        theirs, how = peer_time_to(name, run, args.horizon)
+        run["summary"] = {"reached": reached, "max_rel_dF": deviation(ref, run), "wall_to_horizon_s": theirs,
+                          "how": how, "hpcsim_wall_s": ours, "ratio": theirs / ours,
+                          "ratio_at_reached": run["rows"][-1][2] / wall_at(hp, reached)}
+        sm = run["summary"]
+        print(f"{name}: reached t = {reached:g} in {run['rows'][-1][2]:.2f} s, max |F/F_ref - 1| up to there "
+              f"{100 * sm['max_rel_dF']:.2f}% (hpcsim up to there {100 * deviation(ref, {'rows': [r for r in hp['rows'] if r[0] <= reached]}):.2f}%); "
+              f"wall to t = {args.horizon:g}: {theirs:.0f} s ({how}) against hpcsim's {ours:.2f} s: "
+              f"{sm['ratio']:.0f}x (at t = {reached:g}: {sm['ratio_at_reached']:.1f}x)", flush=True)
     if args.long:
-        long = run_hpcsim(args.long, args.tol)
+        long = run_hpcsim(args.long, args.tol, args.scheme, args.stabilisation)
         print(f"hpcsim alone: t = {args.long:g} in {long['rows'][-1][2]:.1f} s ({long['steps']} steps), "
               f"F = {long['rows'][-1][1]:.4f}")
         result["hpcsim_long"] = long

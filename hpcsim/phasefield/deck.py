@@ -13,7 +13,7 @@ from . import initial, temperature
 from .scales import Scales, ideal_scales
 from .thermodynamics import BM1, ILLUSTRATIVE_HEAT_OF_TRANSPORT, SOLUTES, Thermodynamics
 
-SCHEMES = ("semi_implicit", "explicit")
+SCHEMES = ("semi_implicit", "bdf2", "explicit")
 
 SECTIONS = [
     Section("phasefield", "Cahn-Hilliard thermomigration: dc/dt = div(M [(grad mu)_T + (Q*/T) grad T]), "
@@ -22,13 +22,17 @@ SECTIONS = [
         Key("thermodynamics", "str", "bm1", "Free energy: the PFHub benchmark-1 polynomial, a two-phase binary "
             "A (c - c_alpha(T))^2 (c_beta(T) - c)^2, or the ideal dilute interstitial.",
             choices=("bm1", "two_phase", "ideal")),
-        Key("scheme", "str", "semi_implicit", "Time step: explicit (forward Euler, for checks) or linearly "
-            "stabilised semi-implicit (fourth-order and stabilising terms implicit).", choices=SCHEMES),
-        Key("adaptive_tol", "float", 0.0, "Semi-implicit: the local error per step aimed at, max|c^{n+1} - "
-            "c^n - dt dc/dt(c^n)| (0: the fixed run.dt).", minimum=0.0),
+        Key("scheme", "str", "semi_implicit", "Time step: explicit (forward Euler, for checks), linearly "
+            "stabilised semi-implicit (first order; fourth-order and stabilising terms implicit), or bdf2 (the same "
+            "splitting as variable-step BDF2 with an extrapolated explicit part: second order; use stabilisation "
+            ">= 2).", choices=SCHEMES),
+        Key("adaptive_tol", "float", 0.0, "semi_implicit, bdf2: the local error per step aimed at, max over "
+            "cells of the scheme's error estimate (semi_implicit: dt^2/2 |c''|, bdf2: its dt^3 |d3c/dt3| term; "
+            "hpcsim/phasefield/stepping.py); 0: the fixed run.dt.", minimum=0.0),
         Key("stabilisation", "float", 1.0, "Factor on the stabilising diffusivity (M max f''/2 on [c_alpha, "
             "c_beta] for the double well, the largest D for the ideal model); 0: only the fourth-order term "
-            "implicit.", minimum=0.0),
+            "implicit. bdf2 needs about 2 (M max f'', the Lipschitz bound of its extrapolated term): at 1 its "
+            "adaptive dt is held at a stability limit (BM1a: dt ~ 2.3).", minimum=0.0),
         Key("linear_solver", "str", "auto", "Semi-implicit solve of I - a Lap + b Lap^2: spectral (DFT/DCT, one "
             "rank, periodic/no-flux faces), krylov (flexible CG with factored multigrid, any rank count), or "
             "auto (spectral where it applies).", choices=("auto", "spectral", "krylov")),
@@ -143,8 +147,8 @@ def check(deck):
             raise InputError(f"axis {a}: the solute faces are periodic or no-flux (neumann)", "mesh.bc")
     if p["scheme"] == "explicit":
         if p["adaptive_tol"]:
-            raise InputError("the explicit step is stability-limited: use scheme = 'semi_implicit' for an "
-                             "adaptive step", "phasefield.adaptive_tol")
+            raise InputError("the explicit step is stability-limited: use scheme = 'bdf2' or 'semi_implicit' "
+                             "for an adaptive step", "phasefield.adaptive_tol")
         _check_explicit_step(deck)
 
 
@@ -208,15 +212,19 @@ def _check_explicit_step(deck):
 
 
 def warnings(deck):
-    """Resolution: the double-well interface (width ~ 4 l) should span a few cells."""
+    """Resolution: the double-well interface (width ~ 4 l) should span a few cells; bdf2's stabilisation."""
     p, mesh = deck["phasefield"], deck["mesh"]
+    out = []
+    if p["scheme"] == "bdf2" and p["stabilisation"] < 2.0 and p["adaptive_tol"] > 0.0:
+        out.append(f"bdf2 with stabilisation = {p['stabilisation']:g} < 2: the adaptive dt may be held at a "
+                   "stability limit")
     if p["thermodynamics"] == "ideal" or p["kappa"] == 0.0:
-        return []
+        return out
     ell = initial.interface_length(thermodynamics(deck)[0])
     h = max(L / n for L, n in zip(mesh["length"], mesh["shape"]))
     if 4.0 * ell < 3.0 * h:
-        return [f"the interface (4 l = {4 * ell:.3g}) spans fewer than 3 cells of {h:.3g}: refine the mesh"]
-    return []
+        out.append(f"the interface (4 l = {4 * ell:.3g}) spans fewer than 3 cells of {h:.3g}: refine the mesh")
+    return out
 
 
 def units(deck):

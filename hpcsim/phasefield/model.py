@@ -20,7 +20,7 @@ from ..runtime.controller import StepController
 from . import deck as pf_deck
 from .initial import initial_field, interface_length
 from .precipitates import Tracker, particles
-from .stepping import ExplicitStep, SemiImplicitStep
+from .stepping import BDF2Step, ExplicitStep, SemiImplicitStep
 from .temperature import temperature_field
 
 TEMPERATURE_DIMENSION = (0, 0, 0, 0, 1, 0, 0)
@@ -60,11 +60,15 @@ class PhaseFieldModel(Model):
         fourth = thermo.largest_mobility(t_min, t_max) * thermo.kappa
         if p["scheme"] == "explicit":
             self.stepper = ExplicitStep(self)
+        elif p["scheme"] == "bdf2":
+            velocity = self.fields.add("velocity", output=False)
+            previous = self.fields.add("velocity_previous", output=False)
+            self.stepper = BDF2Step(self, p, deck["solver"], stabiliser, fourth, velocity, previous)
         else:
             velocity = self.fields.add("velocity", output=False)
             self.stepper = SemiImplicitStep(self, p, deck["solver"], stabiliser, fourth, velocity)
         self.adaptive_tol, self.steady_tol = p["adaptive_tol"], p["steady_tol"]
-        self.controller = StepController(order=1) if self.adaptive_tol else None
+        self.controller = StepController(order=getattr(self.stepper, "order", 1)) if self.adaptive_tol else None
         self.dt_next, self.stop = deck["run"]["dt"], None
         self.tracker = Tracker(mesh.ndim) if p["track_precipitates"] else None
         self.track_reach = 8.0 * interface_length(thermo) if p["track_precipitates"] else 0.0
@@ -134,9 +138,9 @@ class PhaseFieldModel(Model):
         self.step_count += 1
         g = self.mesh.comm.reduce_named(maxima={"change": change, "err": err})
         out["dt"] = dt
-        if self.controller is not None:
-            self.dt_next = self.controller.next_dt(dt, g["err"] / self.adaptive_tol)
-            out["error_estimate"] = g["err"]
+        if self.controller is not None:       # err < 0: no estimate yet (BDF2's first two steps keep dt)
+            self.dt_next = self.controller.next_dt(dt, g["err"] / self.adaptive_tol) if g["err"] >= 0.0 else dt
+            out["error_estimate"] = max(g["err"], 0.0)
         if self.steady_tol and g["change"] / dt < self.steady_tol:
             self.stop = Stop(f"steady state: max|dc/dt| = {g['change'] / dt:.3e} < phasefield.steady_tol = "
                              f"{self.steady_tol:g}")
