@@ -135,7 +135,6 @@ class CG(KrylovSolver):
 
     def __init__(self, operator, rtol=1e-8, max_iterations=10000, preconditioner=None):
         super().__init__(operator, rtol, max_iterations, preconditioner)
-        self._require_symmetric()
         self.p, self.q = self._vector(), self._vector()
         self.z = self._vector() if preconditioner is not None else self.r
 
