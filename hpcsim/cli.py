@@ -66,10 +66,17 @@ def _validate_run(args, comm, ranks_on_node):
 
 
 def _set_threads(deck, comm):
+    """Size numba's thread pool for this rank: run.threads, or the node's cores shared among its ranks.
+
+    numba's OpenMP layer (libgomp) spins in its barriers by default; where a core is shared with another process
+    (a second run, a compile, more ranks x threads than cores) each parallel loop then waits for a descheduled
+    spinner (BM1a to t = 1e3 with 2 threads beside one busy process: 67 s spinning, 5.0 s passive, 4.9 s with 1
+    thread). The pool is launched with OMP_WAIT_POLICY=passive unless the environment sets it."""
     import numba
 
     from .parallel import usable_cores
 
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
     local_rank, local_size = comm.node_local()
     wanted = deck["run"]["threads"] or max(1, usable_cores() // local_size)
     available = numba.config.NUMBA_NUM_THREADS

@@ -25,7 +25,8 @@ SECTIONS = [
         Key("scheme", "str", "semi_implicit", "Time step: explicit (forward Euler, for checks), linearly "
             "stabilised semi-implicit (first order; fourth-order and stabilising terms implicit), or bdf2 (the same "
             "splitting as variable-step BDF2 with an extrapolated explicit part: second order; use stabilisation "
-            ">= 2).", choices=SCHEMES),
+            ">= 2; with adaptive_tol it drops to the first-order step where that allows 1.5x longer steps, near "
+            "equilibrium).", choices=SCHEMES),
         Key("adaptive_tol", "float", 0.0, "semi_implicit, bdf2: the local error per step aimed at, max over "
             "cells of the scheme's error estimate (semi_implicit: dt^2/2 |c''|, bdf2: its dt^3 |d3c/dt3| term; "
             "hpcsim/phasefield/stepping.py); 0: the fixed run.dt.", minimum=0.0),

@@ -68,7 +68,7 @@ class PhaseFieldModel(Model):
             velocity = self.fields.add("velocity", output=False)
             self.stepper = SemiImplicitStep(self, p, deck["solver"], stabiliser, fourth, velocity)
         self.adaptive_tol, self.steady_tol = p["adaptive_tol"], p["steady_tol"]
-        self.controller = StepController(order=getattr(self.stepper, "order", 1)) if self.adaptive_tol else None
+        self.controller = StepController(order=self.stepper.order_now) if self.adaptive_tol else None
         self.dt_next, self.stop = deck["run"]["dt"], None
         self.tracker = Tracker(mesh.ndim) if p["track_precipitates"] else None
         self.track_reach = 8.0 * interface_length(thermo) if p["track_precipitates"] else 0.0
@@ -133,14 +133,20 @@ class PhaseFieldModel(Model):
         return self.dt_next if self.controller is not None else dt
 
     def step(self, dt):
-        change, err, out = self.stepper.advance(dt)
+        change, errors, out = self.stepper.advance(dt)
         self.time += dt
         self.step_count += 1
-        g = self.mesh.comm.reduce_named(maxima={"change": change, "err": err})
+        g = self.mesh.comm.reduce_named(maxima={"change": change, **{f"err{q}": e for q, e in errors.items()}})
         out["dt"] = dt
-        if self.controller is not None:       # err < 0: no estimate yet (BDF2's first two steps keep dt)
-            self.dt_next = self.controller.next_dt(dt, g["err"] / self.adaptive_tol) if g["err"] >= 0.0 else dt
-            out["error_estimate"] = max(g["err"], 0.0)
+        if self.controller is not None:
+            choice = self.stepper.select({q: g[f"err{q}"] for q in errors}, self.adaptive_tol)
+            if choice is None:                # no estimate yet (BDF2's first two steps keep dt)
+                self.dt_next, out["error_estimate"] = dt, 0.0
+            else:
+                order, err = choice
+                self.dt_next = self.controller.next_dt(dt, err, order)
+                out["error_estimate"] = err * self.adaptive_tol
+            out["order"] = float(self.stepper.order_now)
         if self.steady_tol and g["change"] / dt < self.steady_tol:
             self.stop = Stop(f"steady state: max|dc/dt| = {g['change'] / dt:.3e} < phasefield.steady_tol = "
                              f"{self.steady_tol:g}")

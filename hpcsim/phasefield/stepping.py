@@ -2,7 +2,8 @@
 
   explicit        c^{n+1} = c^n + dt R(c^n)   (stable for dt below `deck.explicit_limit`)
   semi_implicit   (I - a Lap + b Lap^2) (c^{n+1} - c^n) = dt R(c^n),   a = dt S_D,  b = dt M_max kappa
-  bdf2            variable-step BDF2 with the same splitting and a linear extrapolation (below)
+  bdf2            variable-step BDF2 with the same splitting and a linear extrapolation (below); adaptive runs
+                  drop to the first-order step where it allows longer steps (near equilibrium)
 
 The linearly stabilised step (Eyre; Shen & Yang 2010) treats the fourth-order term and a stabilising diffusion
 with diffusivity S_D (`Thermodynamics.stabilising_diffusivity` times phasefield.stabilisation) implicitly with
@@ -37,8 +38,20 @@ checkpointed, so a restart continues bit for bit.
 Stability. For a frozen mode with f'' the local curvature, large steps are stable when S_D >= M f'' (the explicit
 part's Lipschitz bound): BDF2 needs phasefield.stabilisation ~ 2 (S_D = M max f'' on [c_a, c_b]), twice the
 first-order step's. At 1 the BM1a step is held at dt ~ 2.3 (the estimate grows with the oscillation); at 2 it
-follows the tolerance. Near equilibrium (BM1a after t ~ 1e5, dt ~ 1e2-1e3) the free energy can rise by ~1e-5
-relative between samples: BDF2 is not unconditionally energy stable, and the controller then shortens the step.
+follows the tolerance.
+
+Variable order (adaptive runs). For large dt the BDF2 step's roots solve z^2 - 2 g z + g = 0, with g = (S_D -
+M f'') / (S_D + M kappa k^2) the mode's ratio of explicit to implicit parts; a neutral or slow mode (g -> 1,
+an interface translation near equilibrium) has the double root z = 1, so its velocity is hardly damped (its
+second root is 1 - 1/(3/2 + mu dt) for a mode with mu = (S_D - M f'') k^2; the first-order step damps it in one
+step). Near equilibrium those undamped velocities dominate BDF2's estimate and the controller shrinks the step
+(BM1a after t ~ 5e5: dt from ~2000 to ~20). Every adaptive step therefore also evaluates the first-order
+estimate from the same velocities, err_1 = dt^2 / (dt^n + dt^{n-1}) max|v^n - v^{n-1}|, and `BDF2Step.select`
+takes the order allowing the longer next step, (tol / err_q)^(1 / (q + 1)), as variable-order BDF codes do
+(CVODE), with two guards against flip-flopping: an order is held for ORDER_HOLD steps (the estimates after a
+change mix velocities of both orders), and the first-order step must gain ORDER_MARGIN over BDF2. The order and the steps
+held are checkpointed. BM1a: no change before t = 1e4 (the same 4055 steps), and 6513 steps to t = 1e6 instead of
+16477. Fixed-dt runs stay second order.
 
 The solve uses `SpectralSolve` on one rank with periodic/no-flux faces, otherwise flexible CG with the factored
 multigrid preconditioner (`hpcsim.linalg.biharmonic`).
@@ -46,18 +59,27 @@ multigrid preconditioner (`hpcsim.linalg.biharmonic`).
 from ..errors import InputError, NumericalError
 from ..linalg.biharmonic import SpectralSolve, StabilisedBiharmonic, make_biharmonic_solver
 
+ORDER_HOLD = 3       # steps at one order before BDF2Step.select may change it (the estimates need 3 velocities)
+ORDER_MARGIN = 1.5   # the first-order step is taken only where it allows a 1.5x longer step than BDF2
+
 
 class ExplicitStep:
+    order_now = 1
+
     def __init__(self, model):
         self.model = model
 
     def advance(self, dt):
-        """One forward-Euler step; returns (max|dc|, error estimate (none: 0), {per-step scalars})."""
+        """One forward-Euler step; returns (max|dc|, {} (no error estimate), {per-step scalars})."""
         m = self.model
         m.update_rate()
         m.kernels.advance(m.c, m.rate, dt, m.g, m.n)
         change = dt * float(m.xp.max(m.xp.abs(m.mesh.owned(m.rate))))
-        return change, 0.0, {}
+        return change, {}, {}
+
+    def select(self, errors, tol):
+        """(order, scaled error) steering the next dt from the reduced estimates; None: keep dt."""
+        return None
 
     def state(self):
         return {}
@@ -67,6 +89,8 @@ class ExplicitStep:
 
 
 class SemiImplicitStep:
+    order_now = 1
+
     def __init__(self, model, p, solver_table, stabilising_diffusivity, fourth_order, velocity):
         """`velocity`: the model's block array holding v^{n-1} (module docstring)."""
         self.model, self.table, self.velocity = model, solver_table, velocity
@@ -105,7 +129,7 @@ class SemiImplicitStep:
         return {"iterations": float(r.iterations)}
 
     def advance(self, dt):
-        """One stabilised step; returns (max|dc|, err, {per-step scalars})."""
+        """One stabilised step; returns (max|dc|, {1: local error estimate}, {per-step scalars})."""
         m = self.model
         m.update_rate()
         scalars = self.solve(dt)
@@ -116,7 +140,10 @@ class SemiImplicitStep:
                                                                              owned(self.velocity))))
         self.velocity[...] = self.delta
         self.dt_previous = dt
-        return change, err, scalars
+        return change, {1: err}, scalars
+
+    def select(self, errors, tol):
+        return 1, errors[1] / tol
 
     def state(self):
         """The controller's memory besides the checkpointed velocity field."""
@@ -129,45 +156,68 @@ class SemiImplicitStep:
 class BDF2Step(SemiImplicitStep):
     """Variable-step BDF2 with the linearly stabilised splitting (module docstring)."""
 
-    order = 2
-
     def __init__(self, model, p, solver_table, stabilising_diffusivity, fourth_order, velocity, velocity_previous):
         super().__init__(model, p, solver_table, stabilising_diffusivity, fourth_order, velocity)
         self.velocity_previous = velocity_previous
         self.dt_before = 0.0
+        self.order_now, self.steps_at_order = 2, 0
         self.rhs = model.mesh.zeros(model.xp)
 
     def advance(self, dt):
-        """One BDF2 step; returns (max|dc|, err (-1: no estimate yet), {per-step scalars})."""
+        """One step of the current order; returns (max|dc|, {order: local error estimate} (empty until the
+        estimates exist), {per-step scalars})."""
         m = self.model
         xp, owned = m.xp, m.mesh.owned
         dtp, dtpp = self.dt_previous, self.dt_before
         v, vp = self.velocity, self.velocity_previous
+        second = dtp > 0.0 and self.order_now == 2
         w = dt / dtp if dtp > 0.0 else 0.0
-        alpha = (1.0 + 2.0 * w) / (1.0 + w)
-        if dtp > 0.0:
+        alpha = (1.0 + 2.0 * w) / (1.0 + w) if second else 1.0
+        if second:
             m.kernels.advance(m.c, v, dt, m.g, m.n)           # c* = c^n + dt v^{n-1}
         m.update_rate()
-        if dtp > 0.0:
+        if second:
             owned(self.rhs)[...] = owned(m.rate) - owned(v)
             scalars = self.solve(dt / alpha, self.rhs)
         else:
             scalars = self.solve(dt)
         m.kernels.advance(m.c, self.delta, dt / alpha, m.g, m.n)
-        new = owned(self.delta) / alpha + owned(v) if dtp > 0.0 else owned(self.delta)   # v^n
-        err = -1.0
+        new = owned(self.delta) / alpha + owned(v) if second else owned(self.delta)   # v^n
+        errors = {}
+        if dtp > 0.0:
+            errors[1] = dt * dt / (dt + dtp) * float(xp.max(xp.abs(new - owned(v))))
         if dtp > 0.0 and dtpp > 0.0:
             third = ((new - owned(v)) / (dt + dtp) - (owned(v) - owned(vp)) / (dtp + dtpp)) / (dt + dtp + dtpp)
-            err = dt ** 3 * (1.0 + w) ** 2 / (w * (1.0 + 2.0 * w)) * float(xp.max(xp.abs(third)))
+            errors[2] = dt ** 3 * (1.0 + w) ** 2 / (w * (1.0 + 2.0 * w)) * float(xp.max(xp.abs(third)))
         vp[...] = v
         owned(v)[...] = new
         change = dt * float(xp.max(xp.abs(new)))
         self.dt_before, self.dt_previous = dtp, dt
-        return change, err, scalars
+        return change, errors, scalars
+
+    def select(self, errors, tol):
+        """The order of the next step and its scaled error estimate, from the globally reduced `errors`.
+
+        The step factor an order's estimate allows, (tol / err_q)^(1 / (q + 1)), compared uncapped as
+        variable-order BDF codes (CVODE) do: the first-order step is taken where its factor exceeds
+        ORDER_MARGIN times BDF2's (where BDF2's weakly damped modes dominate its estimate, near equilibrium,
+        module docstring), BDF2 otherwise. Called only with a tolerance: at a fixed dt the step stays second
+        order."""
+        if 2 not in errors:
+            return None
+        self.steps_at_order += 1
+        if self.steps_at_order > ORDER_HOLD:
+            factor = {q: (tol / e) ** (1.0 / (q + 1)) if e > 0.0 else float("inf") for q, e in errors.items()}
+            order = 1 if factor[1] > ORDER_MARGIN * factor[2] else 2
+            if order != self.order_now:
+                self.order_now, self.steps_at_order = order, 0
+        return self.order_now, errors[self.order_now] / tol
 
     def state(self):
-        return {"dt_previous": self.dt_previous, "dt_before": self.dt_before}
+        return {"dt_previous": self.dt_previous, "dt_before": self.dt_before, "order": self.order_now,
+                "steps_at_order": self.steps_at_order}
 
     def restore(self, values):
         self.dt_previous = float(values["dt_previous"])
         self.dt_before = float(values["dt_before"])
+        self.order_now, self.steps_at_order = int(values["order"]), int(values["steps_at_order"])

@@ -15,6 +15,8 @@ import pytest
 
 from support import advance, build, owned
 
+from hpcsim.phasefield import stepping
+
 MESH = {"shape": [8, 8], "length": [32.0, 32.0], "bc": "periodic"}
 PROFILE = {"thermodynamics": "bm1", "initial": "profile",
            "expression": "0.5 + 0.05 * cos(pi * x / 16) * cos(pi * y / 16) + 0.04 * sin(pi * x / 8 + 1) * cos(3 * pi * y / 16)"
@@ -44,8 +46,10 @@ def test_linearly_stabilised_step_is_first_order_in_time():
     assert np.all(orders < 1.2) and 0.85 < orders[-1] < 1.15
 
 
-def test_bdf2_error_estimate_is_third_order_per_step():
-    """The controller's estimate (local error of BDF2, O(dt^3)) at t = 4 falls by ~8 per halving of dt."""
+def test_bdf2_error_estimate_is_third_order_per_step(monkeypatch):
+    """The controller's estimate (local error of BDF2, O(dt^3)) at t = 4 falls by ~8 per halving of dt (the
+    first-order step, whose estimate is O(dt^2), switched off)."""
+    monkeypatch.setattr(stepping, "ORDER_MARGIN", float("inf"))
     estimates = []
     for dt in (0.2, 0.1, 0.05):
         m = build({**PROFILE, "scheme": "bdf2", "adaptive_tol": 1.0}, MESH, dt)
@@ -55,3 +59,50 @@ def test_bdf2_error_estimate_is_third_order_per_step():
     ratios = np.array(estimates[:-1]) / np.array(estimates[1:])
     assert np.all((ratios > 6.0) & (ratios < 10.0))
 
+
+
+NEAR_EQUILIBRIUM = {"thermodynamics": "bm1", "initial": "bm1", "scheme": "bdf2", "stabilisation": 2.0,
+                    "adaptive_tol": 5e-6}
+SQUARE_64 = {"shape": [64, 64], "length": [64.0, 64.0], "bc": "periodic"}
+
+
+def run_to_equilibrium(t_end=1e6):
+    m = build(NEAR_EQUILIBRIUM, SQUARE_64, 0.1)
+    mass, orders = m.diagnostics()["mass"], []
+    while m.time < t_end * (1 - 1e-12):
+        orders.append(m.step(min(m.propose_dt(0.1), t_end - m.time))["order"])
+    return m, mass, orders
+
+
+def test_variable_order_bdf2_takes_long_steps_near_equilibrium(monkeypatch):
+    """BM1's free energy on 64 x 64 cells to t = 1e6 (equilibrium from t ~ 1e4): BDF2 alone (the first-order
+    step switched off) has its step held at dt ~ 60 by weakly damped velocities (measured: 14080 steps, last dt
+    65); with the order selection the first-order step takes over near equilibrium (2212 steps, last dt 3.5e5).
+    The same equilibrium: the two final energies within 1e-4 relative (measured 1.3e-5; BDF2's tail itself
+    fluctuates by ~1e-5), solute conserved to round-off."""
+    m, mass, orders = run_to_equilibrium()
+    assert m.step_count < 3000 and m.dt_next > 1e4 and 1.0 in orders
+    assert m.diagnostics()["mass"] == pytest.approx(mass, rel=1e-13)
+    monkeypatch.setattr(stepping, "ORDER_MARGIN", float("inf"))
+    bdf2, _, only_second = run_to_equilibrium()
+    assert set(only_second) == {2.0} and bdf2.step_count > 10000
+    assert m.diagnostics()["free_energy"] == pytest.approx(bdf2.diagnostics()["free_energy"], rel=1e-4)
+
+
+def test_restart_across_an_order_change_is_bit_for_bit():
+    """A model restored (in process) from the state after the first change to the first-order step continues
+    bit for bit: the order and the steps held at it are part of the checkpoint."""
+    _, _, orders = run_to_equilibrium()
+    switch = orders.index(1.0) + 1
+    a = build(NEAR_EQUILIBRIUM, SQUARE_64, 0.1)
+    for _ in range(switch):
+        a.step(a.propose_dt(0.1))
+    state = a.checkpoint_state()
+    state.fields = {k: np.array(v, copy=True) for k, v in state.fields.items()}
+    b = build(NEAR_EQUILIBRIUM, SQUARE_64, 0.1)
+    b.restore(state)
+    assert b.stepper.order_now == 1
+    for _ in range(40):
+        a.step(a.propose_dt(0.1))
+        b.step(b.propose_dt(0.1))
+    assert np.array_equal(owned(a, a.c), owned(b, b.c)) and a.time == b.time
