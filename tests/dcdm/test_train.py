@@ -39,8 +39,10 @@ def test_training_lowers_the_loss(tiny, tmp_path):
     assert history[-1] < 0.3 * history[0]
 
 
-def test_resume_gives_the_uninterrupted_weights(tiny, tmp_path):
+@pytest.mark.parametrize("decay", [1.0, 0.5])
+def test_resume_gives_the_uninterrupted_weights(tiny, tmp_path, decay):
     rhs, csr, table = tiny
+    table = dict(table, lr_decay=decay)
     straight = Trainer(tmp_path / "a", rhs, csr, None, dict(table, epochs=3), 2, log=lambda line: None)
     (tmp_path / "a").mkdir()
     straight.run()
@@ -50,6 +52,7 @@ def test_resume_gives_the_uninterrupted_weights(tiny, tmp_path):
     assert resumed.resume() == 2
     resumed.run()
     assert resumed.history == straight.history
+    assert resumed.optimizer.param_groups[0]["lr"] == table["learning_rate"] * decay ** 2     # epoch 3's
     for p, q in zip(straight.model.parameters(), resumed.model.parameters()):
         assert torch.equal(p, q)
 
@@ -83,8 +86,10 @@ def test_train_deck_errors_are_clear(tmp_path):
     result = run_cli(["train", str(deck), "-o", str(tmp_path / "out")])
     assert result.returncode == 2 and "dcdm.epoch" in result.stderr and "epochs" in result.stderr
     assert "Traceback" not in result.stderr
-    for value, reason in (("0", "must be >= 1"), ("9", "must be <= 8"), ("2.5", "integer")):
-        deck.write_text(f'[mesh]\nshape = [16, 16]\n\n[dcdm]\nlevels = {value}\n')
+    for key, value, reason in (("levels", "0", "must be >= 1"), ("levels", "9", "must be <= 8"),
+                               ("levels", "2.5", "integer"), ("lr_decay", "1.5", "must be <= 1.0"),
+                               ("lr_decay", "0", "must be > 0.0")):
+        deck.write_text(f'[mesh]\nshape = [16, 16]\n\n[dcdm]\n{key} = {value}\n')
         result = run_cli(["train", str(deck), "-o", str(tmp_path / "out")])
-        assert result.returncode == 2 and "dcdm.levels" in result.stderr and reason in result.stderr, result.stderr
+        assert result.returncode == 2 and f"dcdm.{key}" in result.stderr and reason in result.stderr, result.stderr
         assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()

@@ -29,7 +29,10 @@ DCDM = Section("dcdm", "Train the DCDM network on alpha u - beta Lap u (with sol
         "the published network). Stored in the weights file.", minimum=1, maximum=MAX_LEVELS),
     Key("epochs", "int", 20, "Passes over the training set.", minimum=1),
     Key("batch", "int", 16, "Right-hand sides per optimiser step.", minimum=1),
-    Key("learning_rate", "float", 1e-3, "Adam learning rate.", minimum=0.0, exclusive_minimum=True),
+    Key("learning_rate", "float", 1e-3, "Adam learning rate (of the first epoch).", minimum=0.0,
+        exclusive_minimum=True),
+    Key("lr_decay", "float", 1.0, "Learning-rate factor per epoch: epoch e (from 0) runs at learning_rate * "
+        "lr_decay^e (1: constant).", minimum=0.0, exclusive_minimum=True, maximum=1.0),
     Key("seed", "int", 0, "Seed of the Lanczos start vector, the sample weights and the initial weights."),
     Key("checkpoint_every", "int", 1, "Epochs between checkpoints (training resumes from the newest).", minimum=1),
 ])

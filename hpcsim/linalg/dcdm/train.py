@@ -5,9 +5,9 @@ the loss is the residual after the best step along q in the A-norm:
 
     L(b) = ||b - A (c q)||^2,   c = (q.b) / (q.A q)
 
-averaged over a batch, with A the assembled operator (`to_csr`) as a torch sparse matrix. Adam, checkpoints of
-weights and optimiser state every `checkpoint_every` epochs (resumable), one progress line per epoch. Only this
-module imports torch.
+averaged over a batch, with A the assembled operator (`to_csr`) as a torch sparse matrix. Adam with the
+learning rate of epoch e (from 0) `learning_rate * lr_decay^e`, checkpoints of weights and optimiser state every
+`checkpoint_every` epochs (resumable), one progress line per epoch. Only this module imports torch.
 """
 import json
 import math
@@ -153,6 +153,8 @@ class Trainer:
         torch, t = self.torch, self.table
         while self.epoch < t["epochs"]:
             start = time.perf_counter()
+            for group in self.optimizer.param_groups:
+                group["lr"] = t["learning_rate"] * t["lr_decay"] ** self.epoch
             order = torch.randperm(self.rhs.shape[0])
             total, batches = 0.0, 0
             for first in range(0, len(order), t["batch"]):
