@@ -191,6 +191,33 @@ def test_one_level_files_without_the_attribute_load_and_give_the_same_output(tmp
     np.testing.assert_array_equal(out[0], out[1])
 
 
+@pytest.mark.parametrize("name,levels", [("box2d_l1", 1), ("obstacles3d", 1), ("box2d", 4), ("box3d_l3", 3)])
+def test_shipped_models_load_with_their_level_count(name, levels):
+    """The one-level models are files of the old format (/1, no `levels`); every shipped model runs the same
+    on the kernels as on PyTorch (float32 round-off, as above) on a grid not divisible by 2^levels."""
+    import h5py
+
+    from hpcsim.linalg.dcdm.network import FORMAT, FORMAT_ONE_LEVEL
+    from hpcsim.linalg.dcdm.solver import weights_path
+
+    with h5py.File(weights_path(name), "r") as f:
+        assert f.attrs["format"].decode() == (FORMAT_ONE_LEVEL if levels == 1 else FORMAT)
+    network = Network.load(weights_path(name))
+    assert network.levels == levels
+    shape = (20, 14) if network.ndim == 2 else (10, 7, 9)
+    mesh = Mesh.create(COMM, shape, (1.0,) * network.ndim, "dirichlet")
+    forward = Forward(network, mesh, CPUBackend())
+    x = np.random.default_rng(9).standard_normal((network.inputs,) + shape).astype(np.float32)
+    x[1:] = x[1:] > 0
+    for c in range(network.inputs):
+        forward.input[c][mesh.interior] = x[c].reshape(mesh.local_shape)
+    ours = mesh.owned(forward.run()[0])
+    with torch.no_grad():
+        theirs = train.from_network(network)(torch.from_numpy(x)[None])[0, 0].numpy()
+    convs = len(network.weights)
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-7 * convs * np.abs(theirs).max())
+
+
 def test_level_count_is_checked(tmp_path):
     import h5py
 
