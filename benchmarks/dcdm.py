@@ -17,8 +17,8 @@ sparse LU solve). One process, one rank, the threads numba is given (and as many
 Run: `python benchmarks/dcdm.py [--cases box2d ...] [--factors 1 2 4] [--methods ...] [--rhs gaussian noise]
 [--inference auto|kernels|torch] [--model CASE=NAME ...] [--out FILE]`; `--model` solves a case with another
 weights file (a shipped name such as box2d_l4, or a path) than the shipped model named after the case;
-writes benchmarks/results/dcdm.json and prints a markdown table (with the model, its pooling levels and the
-load average before and after each solve).
+writes benchmarks/results/dcdm.json (with the stall safeguard's CG steps per learned solve, `fallbacks`) and
+prints a markdown table (with the model, its pooling levels and the load average before and after each solve).
 """
 import argparse
 import importlib.util
@@ -70,7 +70,7 @@ def solve(op, b, model, settings, inference):
     setup = time.perf_counter() - start
     result = solver.solve(b, op.mesh.zeros())
     return {"iterations": result.iterations, "residual": result.residual, "converged": result.converged,
-            "setup_s": setup, "solve_s": result.seconds,
+            "setup_s": setup, "solve_s": result.seconds, "fallbacks": getattr(solver, "fallbacks", 0),
             "inference": type(getattr(solver.pc, "forward", None)).__name__ if settings["method"] != "cg" else ""}
 
 

@@ -191,7 +191,7 @@ def test_one_level_files_without_the_attribute_load_and_give_the_same_output(tmp
     np.testing.assert_array_equal(out[0], out[1])
 
 
-@pytest.mark.parametrize("name,levels", [("box2d_l1", 1), ("obstacles3d", 1), ("box2d", 4), ("box3d_l3", 3)])
+@pytest.mark.parametrize("name,levels", [("box2d_l1", 1), ("obstacles3d_l1", 1), ("box2d", 4), ("box3d", 3)])
 def test_shipped_models_load_with_their_level_count(name, levels):
     """The one-level models are files of the old format (/1, no `levels`); every shipped model runs the same
     on the kernels as on PyTorch (float32 round-off, as above) on a grid not divisible by 2^levels."""

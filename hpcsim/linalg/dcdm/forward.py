@@ -46,19 +46,19 @@ class Forward:
         self.network, self.backend, self.xp = network, backend, backend.xp
         self.k = backend.kernels("linalg.dcdm")
         self.meshes = level_meshes(mesh, network.levels)
-        self.levels = network.buffer_levels
+        self.level_of = network.buffer_levels
         self.factor = tuple(2 if a < mesh.ndim else 1 for a in range(3))
         pad = (1,) * (3 - mesh.ndim)
         self.weights = {name: (self.xp.asarray(np.ascontiguousarray(w.reshape(w.shape + pad))), self.xp.asarray(b))
                         for name, (w, b) in network.weights.items()}
         channels = {"x": network.inputs, "y": 1}
         self.buffers = {name: self.xp.zeros((channels.get(name, network.channels),) + self.meshes[level].array_shape,
-                                            np.float32) for name, level in self.levels.items()}
+                                            np.float32) for name, level in self.level_of.items()}
         self.input = self.buffers["x"]
 
     def _fill(self, name):
         """Ghosts of every channel of buffer `name`: halo exchange, zeros at physical faces (axis by axis)."""
-        mesh = self.meshes[self.levels[name]]
+        mesh = self.meshes[self.level_of[name]]
         for u in self.buffers[name]:
             for axis in range(mesh.ndim):
                 mesh.halo.exchange_axis(u, axis)
@@ -73,7 +73,7 @@ class Forward:
         """Run `network.program`; returns the output buffer (1, ghosted block)."""
         b, k = self.buffers, self.k
         for step in self.network.program:
-            mesh = self.meshes[self.levels[step.dst]]
+            mesh = self.meshes[self.level_of[step.dst]]
             g, n = mesh.ghosts, mesh.local_shape
             if isinstance(step, Conv):
                 self._fill(step.src)
@@ -81,7 +81,7 @@ class Forward:
                 res = b[step.res] if step.res else b[step.dst]
                 k.conv(b[step.src], w, bias, res, b[step.dst], step.res is not None, step.relu, g, n)
             elif isinstance(step, Pool):
-                k.pool(b[step.src], b[step.dst], self.factor, g, n, self.meshes[self.levels[step.src]].local_shape)
+                k.pool(b[step.src], b[step.dst], self.factor, g, n, self.meshes[self.level_of[step.src]].local_shape)
             else:
                 k.unpool_add(b[step.src], b[step.dst], self.factor, g, n)
         return b["y"]
