@@ -13,16 +13,21 @@ Right-hand sides: `gaussian` (a smooth off-centre bump, zero in solid cells) and
 from a seed the training never used, zero in solid cells). Setup (multigrid hierarchy; network loading and the
 one-off timing that picks its forward pass) is reported apart from the solve. Every kernel is compiled by
 warm-up solves first (multigrid on a grid above its direct-solve size, 8192 cells, below which MG-PCG is one
-sparse LU solve). One process, one rank, the threads numba is given.
+sparse LU solve). One process, one rank, the threads numba is given (and as many for PyTorch).
 Run: `python benchmarks/dcdm.py [--cases box2d ...] [--factors 1 2 4] [--methods ...] [--rhs gaussian noise]
-[--inference auto|kernels|torch]`;
-writes benchmarks/results/dcdm.json and prints a markdown table.
+[--inference auto|kernels|torch] [--model CASE=NAME ...] [--out FILE]`; `--model` solves a case with another
+weights file (a shipped name such as box2d_l4, or a path) than the shipped model named after the case;
+writes benchmarks/results/dcdm.json (with the stall safeguard's CG steps per learned solve, `fallbacks`) and
+prints a markdown table (with the model, its pooling levels and the load average before and after each solve).
 """
 import argparse
+import importlib.util
 import json
+import os
 import time
 from pathlib import Path
 
+import numba
 import numpy as np
 
 from hpcsim.backend import CPUBackend
@@ -31,7 +36,7 @@ from hpcsim.linalg.dcdm.deck import make_operator
 from hpcsim.linalg.dcdm.network import Network
 from hpcsim.linalg.dcdm.solver import weights_path
 from hpcsim.linalg.dcdm.trainrun import load_deck
-from hpcsim.linalg.problem import gaussian
+from hpcsim.profiles import gaussian
 from hpcsim.mesh import Mesh
 from hpcsim.parallel import Comm
 
@@ -57,15 +62,15 @@ def problem(case, factor):
     return mesh, op, rhs
 
 
-def solve(op, b, case, settings, inference):
+def solve(op, b, model, settings, inference):
     cap = 5000 if settings["method"] == "cg" else 1000       # a stalling network direction ends at 1000
-    table = dict(settings, rtol=1e-6, max_iterations=cap, dcdm_weights=case, dcdm_inference=inference)
+    table = dict(settings, rtol=1e-6, max_iterations=cap, dcdm_weights=model, dcdm_inference=inference)
     start = time.perf_counter()
     solver = make_solver(op, table)
     setup = time.perf_counter() - start
     result = solver.solve(b, op.mesh.zeros())
     return {"iterations": result.iterations, "residual": result.residual, "converged": result.converged,
-            "setup_s": setup, "solve_s": result.seconds,
+            "setup_s": setup, "solve_s": result.seconds, "fallbacks": getattr(solver, "fallbacks", 0),
             "inference": type(getattr(solver.pc, "forward", None)).__name__ if settings["method"] != "cg" else ""}
 
 
@@ -76,27 +81,39 @@ def main():
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     parser.add_argument("--rhs", nargs="+", default=["gaussian", "noise"], choices=("gaussian", "noise"))
     parser.add_argument("--inference", default="auto", choices=("auto", "kernels", "torch"))
+    parser.add_argument("--model", nargs="+", default=[], metavar="CASE=NAME",
+                        help="weights for a case other than the shipped model of its name")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "dcdm.json"))
     args = parser.parse_args()
+    if importlib.util.find_spec("torch") is not None:     # PyTorch inference: as many threads as numba's
+        import torch
+
+        torch.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    models = {case: case for case in CASES}
+    models.update(item.split("=", 1) for item in args.model)
     rows = []
     for factor, methods in ((1, METHODS), (4, ("CG", "MG-PCG"))):   # compile every kernel before timing:
         mesh, op, rhs = problem("box2d", factor)                  # 128^2 is above multigrid's direct_max
         for method in methods:
             solve(op, rhs["noise"], "box2d", METHODS[method], "kernels")
-    print("| case | grid | rhs | method | iterations | setup s | solve s | residual |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| case | model (levels) | grid | rhs | method | iterations | setup s | solve s | residual | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for case in args.cases:
+        network = Network.load(weights_path(models[case]))
         for factor in args.factors:
             mesh, op, rhs = problem(case, factor)
             for name in args.rhs:
                 b = rhs[name]
                 for method in args.methods:
-                    r = solve(op, b, case, METHODS[method], args.inference)
-                    r.update(case=case, grid="x".join(map(str, mesh.global_shape)), factor=factor, rhs=name,
-                             method=method, params=Network.load(weights_path(case)).parameters)
+                    load = os.getloadavg()[0]
+                    r = solve(op, b, models[case], METHODS[method], args.inference)
+                    r.update(case=case, model=models[case], levels=network.levels, factor=factor, rhs=name,
+                             grid="x".join(map(str, mesh.global_shape)), method=method,
+                             params=network.parameters, load_before=load, load_after=os.getloadavg()[0])
                     rows.append(r)
-                    print(f"| {case} | {r['grid']} | {name} | {method} | {r['iterations']} | {r['setup_s']:.2f} | "
-                          f"{r['solve_s']:.2f} | {r['residual']:.1e} |", flush=True)
+                    print(f"| {case} | {models[case]} ({network.levels}) | {r['grid']} | {name} | {method} | "
+                          f"{r['iterations']} | {r['setup_s']:.2f} | {r['solve_s']:.2f} | {r['residual']:.1e} | "
+                          f"{load:.1f}-{r['load_after']:.1f} |", flush=True)
     Path(args.out).write_text(json.dumps(rows, indent=1))
 
 

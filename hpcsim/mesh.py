@@ -85,13 +85,15 @@ class Mesh:
         m = deck["mesh"]
         return cls.create(comm, m["shape"], m["length"], m["bc"], ghost, m.get("process_grid"))
 
-    def coarsened(self, axes):
+    def coarsened(self, axes, round_up=False):
         """The mesh with every block halved along `axes` (a multigrid level): same ranks and topology, spacing
-        doubled there. Each block must have an even number of cells along those axes."""
+        doubled there. Each block must have an even number of cells along those axes, or, with `round_up`, an
+        even offset: an odd block (and global) count n then becomes ceil(n / 2), the last coarse cell covering one
+        fine cell (the DCDM network's pooling; the spacing is then length / ceil(n / 2))."""
         factor = [2 if a in axes else 1 for a in range(3)]
         offset = tuple(o // f for o, f in zip(self.local_offset, factor))
-        shape = tuple(n // f for n, f in zip(self.local_shape, factor))
-        glob = tuple(n // factor[a] for a, n in enumerate(self.global_shape))
+        shape = tuple(-(-n // f) if round_up else n // f for n, f in zip(self.local_shape, factor))
+        glob = tuple(-(-n // factor[a]) if round_up else n // factor[a] for a, n in enumerate(self.global_shape))
         return Mesh(glob, self.length, self.origin, self.boundaries, self.ghost, self.topology, self.comm,
                     (offset, shape))
 

@@ -159,6 +159,11 @@ class PipelinedCG(KrylovSolver):
             gamma, delta, rr = self._overlapped(local)
 
 
+def _stalled(history, window):
+    """True when min(history[-window:]) is not 0.1% below min(history[:-window])."""
+    return len(history) > window and min(history[-window:]) > 0.999 * min(history[:-window])
+
+
 class FlexibleCG(KrylovSolver):
     """Flexible CG (Notay 2000, FCG(m)) for preconditioners that change from one application to the next or
     are nonlinear (z = B_k(r)). Each new direction is A-orthogonalised against the last m = `directions`:
@@ -167,7 +172,16 @@ class FlexibleCG(KrylovSolver):
     with two reductions per iteration: [r.r, z.q_j ...] after the preconditioner, [p.r, p.q] after A. For
     m = 1 the coefficient is the Polak-Ribiere beta = z_k.(r_k - r_{k-1}) / z_{k-1}.r_{k-1} (r_k - r_{k-1} =
     -alpha q_{k-1}, alpha = z_{k-1}.r_{k-1} / p_{k-1}.q_{k-1}); with a fixed SPD preconditioner FCG(m) is CG.
-    Directions and their images live in 4-D stacks of m + 1 slots, the newest overwriting the oldest."""
+    Directions and their images live in 4-D stacks of m + 1 slots, the newest overwriting the oldest.
+
+    Stall safeguard (for a preconditioner with `may_stall` true, the learned DCDM direction): a deterministic
+    nonlinear B can fall into a cycle of directions that are new against the retained ones but orthogonal to
+    the residual (p.r ~ 0), so the steps vanish, r and hence B(r) repeat, and the iteration stalls for good.
+    When the smallest relative residual of the last w = m + 2 iterations is not 0.1% below the smallest
+    before them (and no safeguard step was taken in them), the next direction is the residual itself (a CG
+    step, z = r, which always lowers the A-norm error), moving r off the cycle; the preconditioner is used
+    again after it. `fallbacks` counts these steps in the last solve.
+    """
 
     name = "FlexibleCG"
 
@@ -176,6 +190,7 @@ class FlexibleCG(KrylovSolver):
         if directions < 1:
             raise InputError(f"FlexibleCG needs at least one previous direction, got {directions}")
         self.directions = directions
+        self.may_stall, self.fallbacks = getattr(preconditioner, "may_stall", False), 0
         stack = (directions + 1,) + self.mesh.array_shape
         self.P, self.Q = operator.xp.zeros(stack), operator.xp.zeros(stack)
         self.z = self.r if preconditioner is None else self._vector()
@@ -187,8 +202,13 @@ class FlexibleCG(KrylovSolver):
         rr_local = k.dot(self.r, self.r, g, n)
         pq = [0.0] * slots
         history, iterations, first = [], 0, 0          # directions from `first` on are A-orthogonalised
+        self.fallbacks, last, span = 0, 0, self.directions + 2
         while True:
-            self._precondition(self.r, self.z)
+            if self.may_stall and iterations - last >= span and _stalled(history, span):
+                self.fallbacks, last = self.fallbacks + 1, iterations
+                self.z[...] = self.r
+            else:
+                self._precondition(self.r, self.z)
             dots = self._global(np.concatenate(([rr_local], f.stack_dots(self.z, self.Q, g, n))))
             self._record(history, float(dots[0]), bnorm, iterations)
             if history[-1] <= self.rtol or iterations >= self.max_iterations:

@@ -31,20 +31,25 @@ def conv_at(x, wt, bias, res, out, add, relu, i, j, k):
         out[c, i, j, k] = s
 
 
-def pool_at(fine, coarse, f0, f1, f2, g0, g1, g2, i, j, k):
-    """coarse[c, i, j, k] = mean of the f0 f1 f2 fine cells it covers (average pooling by 2 on used axes)."""
-    scale = 1.0 / (f0 * f1 * f2)
+def pool_at(fine, coarse, f0, f1, f2, g0, g1, g2, m0, m1, m2, i, j, k):
+    """coarse[c, i, j, k] = mean of the fine cells it covers (average pooling by f_a = 2 on used axes): the
+    f0 f1 f2 cells g_a + f_a (i_a - g_a) + a_a, 0 <= a_a < f_a, that lie inside the m0 x m1 x m2 fine block (the
+    last coarse cell of an odd block covers one fine cell: PyTorch's avg_pool with ceil_mode)."""
     for c in range(coarse.shape[0]):
         s = 0.0
+        count = 0
         for a in range(f0):
             for b in range(f1):
                 for e in range(f2):
-                    s += f64(fine[c, g0 + f0 * (i - g0) + a, g1 + f1 * (j - g1) + b, g2 + f2 * (k - g2) + e])
-        coarse[c, i, j, k] = s * scale
+                    if f0 * (i - g0) + a < m0 and f1 * (j - g1) + b < m1 and f2 * (k - g2) + e < m2:
+                        s += f64(fine[c, g0 + f0 * (i - g0) + a, g1 + f1 * (j - g1) + b, g2 + f2 * (k - g2) + e])
+                        count += 1
+        coarse[c, i, j, k] = s / count
 
 
 def unpool_add_at(coarse, fine, f0, f1, f2, g0, g1, g2, i, j, k):
-    """fine[c, i, j, k] += coarse[c] of the coarse cell that covers it (nearest-neighbour upsampling)."""
+    """fine[c, i, j, k] += coarse[c, g + (i - g) // f, ...]: the coarse cell that covers it (nearest-neighbour
+    upsampling; with an odd fine block the last coarse cell covers one fine cell)."""
     ic, jc, kc = g0 + (i - g0) // f0, g1 + (j - g1) // f1, g2 + (k - g2) // f2
     for c in range(fine.shape[0]):
         fine[c, i, j, k] += coarse[c, ic, jc, kc]

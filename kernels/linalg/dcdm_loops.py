@@ -9,8 +9,9 @@ BODIES = (el.conv_at, el.pool_at, el.unpool_add_at, el.masked_face, el.masked_ap
 LOOPS = (
     CellLoop("conv", "conv_at", "x, wt, bias, res, out, add, relu, g, n", "x, wt, bias, res, out, add, relu, i, j, k",
              doc="out = act(conv(x, wt) + bias + add res) on the owned cells (ghosts of x filled)."),
-    CellLoop("pool", "pool_at", "fine, coarse, f, g, n", "fine, coarse, f[0], f[1], f[2], g[0], g[1], g[2], i, j, k",
-             doc="coarse = average of fine over 2x blocks; g, n of the coarse level."),
+    CellLoop("pool", "pool_at", "fine, coarse, f, g, n, m",
+             "fine, coarse, f[0], f[1], f[2], g[0], g[1], g[2], m[0], m[1], m[2], i, j, k",
+             doc="coarse = average of fine over 2x blocks; g, n of the coarse level, m the fine block's cells."),
     CellLoop("unpool_add", "unpool_add_at", "coarse, fine, f, g, n",
              "coarse, fine, f[0], f[1], f[2], g[0], g[1], g[2], i, j, k",
              doc="fine += nearest-neighbour upsampling of coarse; g, n of the fine level."),

@@ -9,28 +9,29 @@ if kernel_target() is None:
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
 from hpcsim.backend import CPUBackend  # noqa: E402
-from hpcsim.kernels.linalg import dcdm_cpu
-from hpcsim.kernels.linalg import dcdm_gpu# noqa: E402
+from hpcsim.kernels.linalg import dcdm_cpu  # noqa: E402
+from hpcsim.kernels.linalg import dcdm_gpu  # noqa: E402
 from hpcsim.linalg.dcdm.forward import Forward  # noqa: E402
 from hpcsim.linalg.dcdm.network import Network  # noqa: E402
 from hpcsim.linalg.dcdm.obstacles import ObstacleLaplacian  # noqa: E402
 from hpcsim.mesh import Mesh  # noqa: E402
 from hpcsim.parallel import Comm  # noqa: E402
 
-CASES = [((4, 6), "dirichlet"), ((4, 2, 4), ["dirichlet", "neumann", "periodic"])]
+CASES = [((4, 6), "dirichlet"), ((4, 2, 4), ["dirichlet", "neumann", "periodic"]), ((5, 3), "dirichlet"),
+         ((3, 4, 5), "dirichlet")]
 
 
-def random_network(ndim, channels, inputs, seed):
+def random_network(ndim, channels, inputs, seed, levels=1):
     rng = np.random.default_rng(seed)
     weights = {name: (rng.standard_normal(w).astype(np.float32) * 0.3, rng.standard_normal(b).astype(np.float32))
-               for name, (w, b) in Network.shapes(ndim, channels, inputs).items()}
-    return Network(ndim, channels, inputs, weights, {})
+               for name, (w, b) in Network.shapes(ndim, channels, inputs, levels).items()}
+    return Network(ndim, channels, inputs, weights, {}, levels)
 
 
 @pytest.mark.parametrize("shape,bc", CASES)
 def test_each_kernel_matches_cpu(shape, bc):
     mesh = Mesh.create(Comm(), shape, [1.0] * len(shape), bc)
-    coarse = mesh.coarsened(tuple(range(mesh.ndim)))
+    coarse = mesh.coarsened(tuple(range(mesh.ndim)), round_up=True)     # odd axes: ceil(n / 2) cells
     rng = np.random.default_rng(1)
     g, n, nc = mesh.ghosts, mesh.local_shape, coarse.local_shape
     f = tuple(2 if a < mesh.ndim else 1 for a in range(3))
@@ -45,7 +46,7 @@ def test_each_kernel_matches_cpu(shape, bc):
     assert_kernel_equal(outs[1], outs[0])
     pooled = [np.zeros((3,) + coarse.array_shape, np.float32) for _ in range(2)]
     for kern, out in zip((dcdm_cpu, dcdm_gpu), pooled):
-        kern.pool(x, out, f, coarse.ghosts, nc)
+        kern.pool(x, out, f, coarse.ghosts, nc, n)
     assert_kernel_equal(pooled[1], pooled[0])
     fine = [x.copy(), x.copy()]
     for kern, out in zip((dcdm_cpu, dcdm_gpu), fine):
@@ -61,10 +62,11 @@ def test_each_kernel_matches_cpu(shape, bc):
     assert dots[1] == pytest.approx(dots[0], rel=1e-12)
 
 
+@pytest.mark.parametrize("levels", [1, 2, 3])
 @pytest.mark.parametrize("shape,bc", CASES)
-def test_forward_pass_matches_cpu(shape, bc):
+def test_forward_pass_matches_cpu(shape, bc, levels):
     mesh = Mesh.create(Comm(), shape, [1.0] * len(shape), bc)
-    network = random_network(mesh.ndim, 2, 2, seed=len(shape))
+    network = random_network(mesh.ndim, 2, 2, seed=len(shape), levels=levels)
     x = np.random.default_rng(2).standard_normal((2,) + mesh.local_shape).astype(np.float32)
     outputs = []
     for backend in (CPUBackend(), SimulatedGPU()):

@@ -1,6 +1,6 @@
 """Run under mpiexec -n 1 and -n 2 by test_solver.py: Lanczos Ritz values and DCDM / FCG+DCDM solves with the
-shipped 2-D models (box and obstacles, 16 x 16), one line per case: name, iterations, true residual, ||x||,
-the lowest Ritz values."""
+shipped 2-D models (box and obstacles, 32 x 32: the 4-level networks need blocks of 16 cells per rank), one line
+per case: name, iterations, true residual, ||x||, the lowest Ritz values."""
 import numpy as np
 
 from hpcsim.backend import CPUBackend
@@ -12,7 +12,7 @@ from hpcsim.mesh import Mesh
 from hpcsim.parallel import Comm
 
 comm = Comm()
-mesh = Mesh.create(comm, (16, 16), (1.0, 1.0), "dirichlet", process_grid=[comm.size, 1])
+mesh = Mesh.create(comm, (32, 32), (1.0, 1.0), "dirichlet", process_grid=[comm.size, 1])
 cases = [("box", ShiftedLaplacian(mesh, 0.0, 1.0, CPUBackend()), "box2d"),
          ("obstacles", ObstacleLaplacian(mesh, 0.0, 1.0, [[0.35, 0.4, 0.15], [0.7, 0.65, 0.12]], CPUBackend()),
           "obstacles2d")]

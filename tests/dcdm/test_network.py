@@ -2,10 +2,12 @@
 PyTorch's, the weights file, and that inference never imports torch."""
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import run_mpi
 from hpcsim.backend import CPUBackend
 from hpcsim.linalg.dcdm.forward import Forward, TorchForward, make_forward
 from hpcsim.linalg.dcdm.network import Network
@@ -21,10 +23,10 @@ torch.set_num_threads(1)
 COMM = Comm()
 
 
-def random_model(ndim, channels, inputs, seed=0):
+def random_model(ndim, channels, inputs, seed=0, levels=1):
     """A model with random weights and biases of order one (PyTorch's default init leaves activations tiny)."""
     torch.manual_seed(seed)
-    model = train.build_model(ndim, channels, inputs)
+    model = train.build_model(ndim, channels, inputs, levels)
     with torch.no_grad():
         for p in model.parameters():
             p.normal_(0.0, 0.3)
@@ -83,19 +85,27 @@ def test_loss_gradient_matches_finite_differences(ndim, inputs):
             assert float(w.grad[index]) == pytest.approx((up - down) / 2e-6, rel=1e-5, abs=1e-8)
 
 
-CASES = [((12, 8), "dirichlet", 1), ((8, 6, 4), ["dirichlet", "neumann", "dirichlet"], 1), ((10, 8), "dirichlet", 2)]
+CASES = [((12, 8), "dirichlet", 1, 1), ((8, 6, 4), ["dirichlet", "neumann", "dirichlet"], 1, 1),
+         ((10, 8), "dirichlet", 2, 1),
+         ((16, 16), "dirichlet", 1, 2), ((13, 7), "dirichlet", 2, 2), ((24, 20), "dirichlet", 1, 3),
+         ((11, 9), "dirichlet", 2, 3), ((8, 8, 8), "dirichlet", 1, 2), ((9, 6, 5), "dirichlet", 2, 2),
+         ((8, 8, 8), "dirichlet", 1, 3), ((7, 10, 5), ["dirichlet", "neumann", "dirichlet"], 1, 3)]
 
 
-@pytest.mark.parametrize("shape,bc,inputs", CASES)
-def test_kernel_forward_equals_torch(shape, bc, inputs, tmp_path):
-    """Export to HDF5, load, run the numba kernels: equal to PyTorch's float32 forward pass to round-off."""
+@pytest.mark.parametrize("shape,bc,inputs,levels", CASES)
+def test_kernel_forward_equals_torch(shape, bc, inputs, levels, tmp_path):
+    """Export to HDF5, load, run the numba kernels: equal to PyTorch's float32 forward pass to round-off, for 1-3
+    pooling levels and grids not divisible by 2^levels (odd axes pool to ceil(n/2) cells). Tolerance: float32
+    round-off, 2e-7 of the output's scale per convolution of the network (each conv's sum is rounded in a
+    different order by PyTorch and by the kernels, which accumulate in float64)."""
     ndim = len(shape)
-    model = random_model(ndim, 16 if ndim == 2 else 6, inputs, seed=ndim + inputs)
+    model = random_model(ndim, 16 if ndim == 2 else 6, inputs, seed=ndim + inputs + 10 * levels, levels=levels)
     train.to_network(model, {"note": "test"}).save(tmp_path / "w.h5")
     network = Network.load(tmp_path / "w.h5")
-    assert network.meta == {"note": "test"}
+    assert network.meta == {"note": "test"} and network.levels == levels
     mesh = Mesh.create(COMM, shape, (1.0,) * ndim, bc)
     forward = Forward(network, mesh, CPUBackend())
+    assert forward.meshes[-1].global_shape == tuple(-(-n // 2 ** levels) for n in shape)
     x = np.random.default_rng(4).standard_normal((inputs,) + shape).astype(np.float32)
     for c in range(inputs):
         forward.input[c][mesh.interior] = x[c].reshape(mesh.local_shape)
@@ -104,7 +114,25 @@ def test_kernel_forward_equals_torch(shape, bc, inputs, tmp_path):
         theirs = model(torch.from_numpy(x)[None])[0, 0].numpy()
     scale = np.abs(theirs).max()
     assert scale > 1.0
-    np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-6 * scale)
+    convs = len(Network.shapes(ndim, 16, inputs, levels))
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-7 * convs * scale)
+
+
+def test_levels_grow_the_network_and_its_receptive_field():
+    """A unit impulse at one corner changes the output at the far corner only with enough levels: the receptive
+    field of L levels reaches about 2^L (3 + 4) cells."""
+    shape = (40, 40)
+    reach = {}
+    for levels in (1, 3):
+        model = random_model(2, 4, 1, seed=1, levels=levels)
+        x = torch.zeros((1, 1) + shape)
+        with torch.no_grad():
+            base = model(x)[0, 0]
+            x[0, 0, 0, 0] = 1.0
+            delta = (model(x)[0, 0] - base).abs().numpy()
+        reach[levels] = delta[-1, -1] > 0
+        assert len(Network.shapes(2, 4, 1, levels)) == 10 + 4 * (levels - 1)
+    assert not reach[1] and reach[3]
 
 
 def test_torch_inference_equals_the_kernels_and_auto_picks_one():
@@ -138,10 +166,83 @@ def test_weights_file_is_checked(tmp_path):
         Network.load(tmp_path / "other.h5")
 
 
-def test_odd_blocks_are_refused():
-    network = train.to_network(random_model(2, 4, 1), {})
-    with pytest.raises(ValueError, match="even number of cells"):
-        Forward(network, Mesh.create(COMM, (9, 8), (1.0, 1.0), "dirichlet"), CPUBackend())
+def test_one_level_files_without_the_attribute_load_and_give_the_same_output(tmp_path):
+    """A file of the old format (/1, no `levels`): read as one level, the same output as its network; the
+    shipped one-level models load the same way."""
+    import h5py
+
+    from hpcsim.linalg.dcdm.network import FORMAT_ONE_LEVEL
+
+    network = train.to_network(random_model(2, 4, 1, seed=7), {})
+    network.save(tmp_path / "new.h5")
+    network.save(tmp_path / "old.h5")
+    with h5py.File(tmp_path / "old.h5", "a") as f:
+        del f.attrs["levels"]
+        f.attrs["format"] = np.bytes_(FORMAT_ONE_LEVEL)
+    mesh = Mesh.create(COMM, (12, 10), (1.0, 1.0), "dirichlet")
+    x = np.random.default_rng(8).standard_normal(mesh.local_shape).astype(np.float32)
+    out = []
+    for name in ("new.h5", "old.h5"):
+        loaded = Network.load(tmp_path / name)
+        assert loaded.levels == 1
+        forward = Forward(loaded, mesh, CPUBackend())
+        forward.input[0][mesh.interior] = x
+        out.append(mesh.owned(forward.run()[0]).copy())
+    np.testing.assert_array_equal(out[0], out[1])
+
+
+@pytest.mark.parametrize("name,levels", [("box2d_l1", 1), ("obstacles3d_l1", 1), ("box2d", 4), ("box3d", 3)])
+def test_shipped_models_load_with_their_level_count(name, levels):
+    """The one-level models are files of the old format (/1, no `levels`); every shipped model runs the same
+    on the kernels as on PyTorch (float32 round-off, as above) on a grid not divisible by 2^levels."""
+    import h5py
+
+    from hpcsim.linalg.dcdm.network import FORMAT, FORMAT_ONE_LEVEL
+    from hpcsim.linalg.dcdm.solver import weights_path
+
+    with h5py.File(weights_path(name), "r") as f:
+        assert f.attrs["format"].decode() == (FORMAT_ONE_LEVEL if levels == 1 else FORMAT)
+    network = Network.load(weights_path(name))
+    assert network.levels == levels
+    shape = (20, 14) if network.ndim == 2 else (10, 7, 9)
+    mesh = Mesh.create(COMM, shape, (1.0,) * network.ndim, "dirichlet")
+    forward = Forward(network, mesh, CPUBackend())
+    x = np.random.default_rng(9).standard_normal((network.inputs,) + shape).astype(np.float32)
+    x[1:] = x[1:] > 0
+    for c in range(network.inputs):
+        forward.input[c][mesh.interior] = x[c].reshape(mesh.local_shape)
+    ours = mesh.owned(forward.run()[0])
+    with torch.no_grad():
+        theirs = train.from_network(network)(torch.from_numpy(x)[None])[0, 0].numpy()
+    convs = len(network.weights)
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-7 * convs * np.abs(theirs).max())
+
+
+def test_level_count_is_checked(tmp_path):
+    import h5py
+
+    train.to_network(random_model(2, 4, 1, levels=2), {}).save(tmp_path / "w.h5")
+    with h5py.File(tmp_path / "w.h5", "a") as f:
+        f.attrs["levels"] = 3
+    with pytest.raises(ValueError, match="no weights 'd2a' for a 3-level network"):
+        Network.load(tmp_path / "w.h5")
+    with h5py.File(tmp_path / "w.h5", "a") as f:
+        f.attrs["levels"] = 1
+    with pytest.raises(ValueError, match=r"weights \['d1a', 'd1b', 'u1a', 'u1b'\] are not part of a 1-level"):
+        Network.load(tmp_path / "w.h5")
+    with h5py.File(tmp_path / "w.h5", "a") as f:
+        f.attrs["levels"] = 0
+    with pytest.raises(ValueError, match="pooling levels must be an integer from 1 to 8, got 0"):
+        Network.load(tmp_path / "w.h5")
+
+
+def test_blocks_not_divisible_by_two_to_the_levels_are_refused_on_two_ranks():
+    """On 2 ranks the forward pass of a 3-level network equals 1 rank's (last block odd on its axis), and a
+    first block that is not a multiple of 2^levels is refused on both ranks (ranks_levels_check.py)."""
+    script = Path(__file__).parent / "ranks_levels_check.py"
+    runs = [run_mpi(n, [script], env={"NUMBA_NUM_THREADS": "1"}).stdout.split() for n in (1, 2)]
+    assert float(runs[1][0]) == pytest.approx(float(runs[0][0]), rel=1e-6)     # float32 sums, reduced
+    assert runs[0][1] == "accepted" and runs[1][1] == "refused"
 
 
 def test_inference_does_not_import_torch():

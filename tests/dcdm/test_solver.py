@@ -79,3 +79,45 @@ def test_poisson_deck_solves_with_dcdm(tmp_path):
     result = run_cli(["run", str(deck), "-o", str(tmp_path / "out"), "--set", "mesh.shape=[32,32]"])
     assert result.returncode == 0, result.stderr
     assert "error" not in result.stderr.lower()
+
+
+class Cycling:
+    """A deterministic nonlinear preconditioner that ignores r and returns v_0, v_1, v_2, v_0, ... in turn: after
+    three steps of FCG(2) the error is minimised over their span, every later direction is new against the two
+    retained ones but orthogonal to the residual, the steps vanish and the iteration stalls for good (the failure
+    mode of a learned direction that cycles)."""
+
+    symmetric = False
+    fused_dot = False
+
+    def __init__(self, vectors, may_stall):
+        self.vectors, self.may_stall, self.count = vectors, may_stall, 0
+
+    def apply(self, r, z):
+        z[...] = self.vectors[self.count % len(self.vectors)]
+        self.count += 1
+
+
+@pytest.mark.parametrize("may_stall", [False, True])
+def test_stall_safeguard_takes_a_cg_step_when_the_residual_stops_falling(may_stall):
+    """Without the safeguard FCG(2) with the cycling directions stays at one residual forever; with it, a CG step
+    (z = r) whenever the best residual of the last 4 iterations has not dropped (checked from 4 iterations after the
+    last such step) lets it reach the tolerance."""
+    from hpcsim.linalg.krylov import FlexibleCG
+
+    mesh, op, b = problem(False, n=8)
+    rng = np.random.default_rng(11)
+    vectors = []
+    for _ in range(3):
+        v = mesh.zeros()
+        v[mesh.interior] = rng.standard_normal(mesh.local_shape)
+        vectors.append(v)
+    solver = FlexibleCG(op, 1e-4, 2000, Cycling(vectors, may_stall), directions=2)
+    result = solver.solve(b, mesh.zeros())
+    if may_stall:
+        assert result.converged and result.residual <= 1e-4
+        assert result.iterations / 7 < solver.fallbacks < result.iterations / 4    # one step in 4 to 7 after it
+    else:
+        assert not result.converged and solver.fallbacks == 0
+        assert result.history[-1] == pytest.approx(result.history[10], rel=1e-9)     # flat from the stall on
+        assert result.history[-1] > 0.1

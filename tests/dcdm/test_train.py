@@ -39,8 +39,10 @@ def test_training_lowers_the_loss(tiny, tmp_path):
     assert history[-1] < 0.3 * history[0]
 
 
-def test_resume_gives_the_uninterrupted_weights(tiny, tmp_path):
+@pytest.mark.parametrize("decay", [1.0, 0.5])
+def test_resume_gives_the_uninterrupted_weights(tiny, tmp_path, decay):
     rhs, csr, table = tiny
+    table = dict(table, lr_decay=decay)
     straight = Trainer(tmp_path / "a", rhs, csr, None, dict(table, epochs=3), 2, log=lambda line: None)
     (tmp_path / "a").mkdir()
     straight.run()
@@ -50,6 +52,7 @@ def test_resume_gives_the_uninterrupted_weights(tiny, tmp_path):
     assert resumed.resume() == 2
     resumed.run()
     assert resumed.history == straight.history
+    assert resumed.optimizer.param_groups[0]["lr"] == table["learning_rate"] * decay ** 2     # epoch 3's
     for p, q in zip(straight.model.parameters(), resumed.model.parameters()):
         assert torch.equal(p, q)
 
@@ -57,13 +60,14 @@ def test_resume_gives_the_uninterrupted_weights(tiny, tmp_path):
 def test_train_command_writes_weights_that_solve(tmp_path):
     deck = tmp_path / "train.toml"
     deck.write_text('[mesh]\nshape = [16, 16]\nbc = "dirichlet"\n\n[dcdm]\nritz_vectors = 40\nsamples = 32\n'
-                    'channels = 8\nepochs = 3\nbatch = 4\nlearning_rate = 1e-2\nseed = 2\n')
+                    'channels = 8\nlevels = 3\nepochs = 3\nbatch = 4\nlearning_rate = 1e-2\nseed = 2\n')
     out = tmp_path / "out"
     result = run_cli(["train", str(deck), "-o", str(out)])
     assert result.returncode == 0, result.stderr
     assert "epoch 3/3" in result.stdout and (out / "checkpoint.pt").exists()
     network = Network.load(out / "weights.h5")
     assert network.meta["epochs"] == 3 and "hpcsim train" in network.meta["command"]
+    assert network.levels == 3 and network.weights["d2a"][0].shape == (8, 8, 3, 3)
     again = run_cli(["train", str(deck), "-o", str(out), "--resume", "--set", "dcdm.epochs=4"])
     assert again.returncode == 0 and "resumed at epoch 3" in again.stdout and "epoch 4/4" in again.stdout
     assert Network.load(out / "weights.h5").meta["epochs"] == 4
@@ -82,3 +86,10 @@ def test_train_deck_errors_are_clear(tmp_path):
     result = run_cli(["train", str(deck), "-o", str(tmp_path / "out")])
     assert result.returncode == 2 and "dcdm.epoch" in result.stderr and "epochs" in result.stderr
     assert "Traceback" not in result.stderr
+    for key, value, reason in (("levels", "0", "must be >= 1"), ("levels", "9", "must be <= 8"),
+                               ("levels", "2.5", "integer"), ("lr_decay", "1.5", "must be <= 1.0"),
+                               ("lr_decay", "0", "must be > 0.0")):
+        deck.write_text(f'[mesh]\nshape = [16, 16]\n\n[dcdm]\n{key} = {value}\n')
+        result = run_cli(["train", str(deck), "-o", str(tmp_path / "out")])
+        assert result.returncode == 2 and f"dcdm.{key}" in result.stderr and reason in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()

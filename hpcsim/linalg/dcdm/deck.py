@@ -4,6 +4,7 @@ from ...deck.core import MESH
 from ...deck.schema import Key, Section
 from ...errors import InputError
 from ..operators import ShiftedLaplacian
+from .network import MAX_LEVELS
 from .obstacles import ObstacleLaplacian
 
 
@@ -24,9 +25,14 @@ DCDM = Section("dcdm", "Train the DCDM network on alpha u - beta Lap u (with sol
     Key("low_weight", "float", 9.0, "Weight of the lower half of the spectrum in the right-hand sides (the upper "
         "half has weight 1).", minimum=0.0),
     Key("channels", "int", 16, "Channels of every hidden convolution.", minimum=1),
+    Key("levels", "int", 1, "Pooling levels of the network (a U-Net: the receptive field grows as 2^levels; 1 is "
+        "the published network). Stored in the weights file.", minimum=1, maximum=MAX_LEVELS),
     Key("epochs", "int", 20, "Passes over the training set.", minimum=1),
     Key("batch", "int", 16, "Right-hand sides per optimiser step.", minimum=1),
-    Key("learning_rate", "float", 1e-3, "Adam learning rate.", minimum=0.0, exclusive_minimum=True),
+    Key("learning_rate", "float", 1e-3, "Adam learning rate (of the first epoch).", minimum=0.0,
+        exclusive_minimum=True),
+    Key("lr_decay", "float", 1.0, "Learning-rate factor per epoch: epoch e (from 0) runs at learning_rate * "
+        "lr_decay^e (1: constant).", minimum=0.0, exclusive_minimum=True, maximum=1.0),
     Key("seed", "int", 0, "Seed of the Lanczos start vector, the sample weights and the initial weights."),
     Key("checkpoint_every", "int", 1, "Epochs between checkpoints (training resumes from the newest).", minimum=1),
 ])

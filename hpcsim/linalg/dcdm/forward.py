@@ -1,10 +1,12 @@
 """The network's forward pass on the distributed mesh with the project's kernels (`dcdm_cpu` / `dcdm_gpu`).
 
-Every buffer of `network.PROGRAM` is a 4-D float32 array (channel, ghosted block) on its level: the fine level
-is the solver's mesh, the coarse one that mesh halved on every used axis (each rank's block must be even there).
-Before a convolution the ghosts of its source are filled channel by channel: neighbour blocks by halo exchange,
-zeros at physical faces (PyTorch's zero padding). Periodic axes wrap instead, which a network trained with zero
-padding has not seen.
+Every buffer of `network.program` is a 4-D float32 array (channel, ghosted block) on its level: level 0 is the
+solver's mesh, level l that mesh halved l times on every used axis, rounding up (`Mesh.coarsened(round_up=True)`:
+an odd block of n cells pools to ceil(n/2), the last coarse cell the mean of one fine cell, as PyTorch's avg_pool
+with ceil_mode). So any global grid works on one rank; on several, every block except the last along an axis
+needs a multiple of 2^levels cells there (the coarse blocks must tile the coarse grid). Before a convolution the
+ghosts of its source are filled channel by channel: neighbour blocks by halo exchange, zeros at physical faces
+(PyTorch's zero padding). Periodic axes wrap instead, which a network trained with zero padding has not seen.
 
 `TorchForward` runs the same network by PyTorch where it is installed (one CPU rank); `make_forward` picks the
 faster of the two when asked for "auto".
@@ -15,7 +17,23 @@ import time
 import numpy as np
 
 from ...errors import InputError
-from .network import LEVELS, PROGRAM, Conv, Pool
+from .network import Conv, Pool
+
+
+def level_meshes(mesh, levels):
+    """(mesh, mesh coarsened once, ..., `levels` times), rounding odd blocks up; ValueError on every rank where a
+    block that is not the last along its axis has an odd number of cells on some level."""
+    meshes, inner = [mesh], set()
+    axes = tuple(range(mesh.ndim))
+    for _ in range(levels):
+        fine = meshes[-1]
+        inner |= {a for a in axes if fine.local_shape[a] % 2 and fine.topology.coords[a] != fine.topology.dims[a] - 1}
+        meshes.append(fine.coarsened(axes, round_up=True))
+    if mesh.comm.allreduce(len(inner)):
+        raise ValueError(f"the {levels}-level DCDM network pools by 2 {levels} times: every rank's block except the "
+                         f"last along an axis needs a multiple of {2 ** levels} cells there (this rank's block: "
+                         f"{mesh.local_shape[:mesh.ndim]})")
+    return tuple(meshes)
 
 
 class Forward:
@@ -25,25 +43,22 @@ class Forward:
     def __init__(self, network, mesh, backend):
         if network.ndim != mesh.ndim:
             raise ValueError(f"the DCDM network is {network.ndim}-D but the mesh is {mesh.ndim}-D")
-        odd = [a for a in range(mesh.ndim) if mesh.local_shape[a] % 2]
-        if odd:
-            raise ValueError(f"the DCDM network pools by 2: each rank's block needs an even number of cells on "
-                             f"every axis (block {mesh.local_shape[:mesh.ndim]})")
         self.network, self.backend, self.xp = network, backend, backend.xp
         self.k = backend.kernels("linalg.dcdm")
-        self.meshes = (mesh, mesh.coarsened(tuple(range(mesh.ndim))))
+        self.meshes = level_meshes(mesh, network.levels)
+        self.level_of = network.buffer_levels
         self.factor = tuple(2 if a < mesh.ndim else 1 for a in range(3))
         pad = (1,) * (3 - mesh.ndim)
         self.weights = {name: (self.xp.asarray(np.ascontiguousarray(w.reshape(w.shape + pad))), self.xp.asarray(b))
                         for name, (w, b) in network.weights.items()}
         channels = {"x": network.inputs, "y": 1}
         self.buffers = {name: self.xp.zeros((channels.get(name, network.channels),) + self.meshes[level].array_shape,
-                                            np.float32) for name, level in LEVELS.items()}
+                                            np.float32) for name, level in self.level_of.items()}
         self.input = self.buffers["x"]
 
     def _fill(self, name):
         """Ghosts of every channel of buffer `name`: halo exchange, zeros at physical faces (axis by axis)."""
-        mesh = self.meshes[LEVELS[name]]
+        mesh = self.meshes[self.level_of[name]]
         for u in self.buffers[name]:
             for axis in range(mesh.ndim):
                 mesh.halo.exchange_axis(u, axis)
@@ -55,10 +70,10 @@ class Forward:
                         u[tuple(index)] = 0.0
 
     def run(self):
-        """Run `network.PROGRAM`; returns the output buffer (1, ghosted block)."""
+        """Run `network.program`; returns the output buffer (1, ghosted block)."""
         b, k = self.buffers, self.k
-        for step in PROGRAM:
-            mesh = self.meshes[LEVELS[step.dst]]
+        for step in self.network.program:
+            mesh = self.meshes[self.level_of[step.dst]]
             g, n = mesh.ghosts, mesh.local_shape
             if isinstance(step, Conv):
                 self._fill(step.src)
@@ -66,11 +81,10 @@ class Forward:
                 res = b[step.res] if step.res else b[step.dst]
                 k.conv(b[step.src], w, bias, res, b[step.dst], step.res is not None, step.relu, g, n)
             elif isinstance(step, Pool):
-                k.pool(b[step.src], b[step.dst], self.factor, g, n)
+                k.pool(b[step.src], b[step.dst], self.factor, g, n, self.meshes[self.level_of[step.src]].local_shape)
             else:
                 k.unpool_add(b[step.src], b[step.dst], self.factor, g, n)
         return b["y"]
-
 
 
 class TorchForward:

@@ -3,23 +3,29 @@
 
 With x the input (the normalised residual, and the fluid mask as a second channel when the operator has
 obstacles), C = `channels`, conv_n a 3x3x3 (3x3 in 2-D) zero-padded convolution with bias, relu(v) = max(v, 0),
-P the 2x average pooling and U the nearest-neighbour 2x upsampling:
+B_n(h) = relu(h + conv_nb relu(conv_na h)) a residual block, P the 2x average pooling and U the nearest-neighbour
+2x upsampling, a network of L = `levels` pooling levels (h_l on the grid coarsened l times) is
 
-    h = relu(conv_in x)                                            fine level, C channels
-    h = relu(h + conv_f1b relu(conv_f1a h))                        fine residual block
-    c = P h;  c = relu(c + conv_cib relu(conv_cia c)), i = 1, 2    coarse residual blocks
-    h = h + U c;  h = relu(h + conv_f2b relu(conv_f2a h))          back on the fine level
-    y = conv_out h                                                 one channel: the search direction
+    h_0 = B_f1 relu(conv_in x)                                     fine level, C channels
+    h_l = B_dl P h_{l-1},  l = 1 .. L-1                            down: pool, one block per level
+    h_L = B_c2 B_c1 P h_{L-1}                                      coarsest level: two blocks
+    h_l = B_ul (h_l + U h_{l+1}),  l = L-1 .. 1                    up: upsample, add the skip, one block
+    h_0 = B_f2 (h_0 + U h_1);  y = conv_out h_0                    one channel: the search direction
 
-(the published network: 16 channels, residual blocks, one pooling level). `PROGRAM` lists these steps; each names
-its source, destination and residual buffers, so both interpreters run the same network.
+a U-Net with additive skips whose receptive field grows as 2^L; L = 1 is the published network (16 channels,
+residual blocks, one pooling level) and the only one of weights files without a `levels` attribute. A grid with
+an odd number of cells on an axis pools to ceil(n/2) cells there, the last one the mean of the single fine cell it
+covers (PyTorch's avg_pool with ceil_mode), and U crops back to the fine size, so any grid size works.
+`program(L)` lists these steps; each names its source, destination and residual buffers, so both interpreters
+run the same network.
 """
 from dataclasses import dataclass
 
 import h5py
 import numpy as np
 
-FORMAT = "hpcsim-dcdm-weights/1"
+FORMAT = "hpcsim-dcdm-weights/2"         # with the `levels` attribute
+FORMAT_ONE_LEVEL = "hpcsim-dcdm-weights/1"   # older files: one pooling level
 
 
 @dataclass(frozen=True)
@@ -53,41 +59,70 @@ def _block(level, name, tmp):
     return (Conv(f"{name}a", level, tmp), Conv(f"{name}b", tmp, level, res=level))
 
 
-PROGRAM = (Conv("in", "x", "h"), *_block("h", "f1", "t"), Pool("h", "c"), *_block("c", "c1", "s"),
-           *_block("c", "c2", "s"), UnpoolAdd("c", "h"), *_block("h", "f2", "t"), Conv("out", "h", "y", relu=False))
+def program(levels):
+    """The steps of the network with `levels` pooling levels (module docstring); buffers h<l>, t<l> live on level
+    l, x and y on level 0."""
+    steps = [Conv("in", "x", "h0"), *_block("h0", "f1", "t0")]
+    for level in range(1, levels + 1):
+        steps.append(Pool(f"h{level - 1}", f"h{level}"))
+        if level < levels:
+            steps += _block(f"h{level}", f"d{level}", f"t{level}")
+    steps += [*_block(f"h{levels}", "c1", f"t{levels}"), *_block(f"h{levels}", "c2", f"t{levels}")]
+    for level in range(levels - 1, -1, -1):
+        steps += [UnpoolAdd(f"h{level + 1}", f"h{level}"), *_block(f"h{level}", f"u{level}" if level else "f2",
+                                                                     f"t{level}")]
+    return tuple(steps) + (Conv("out", "h0", "y", relu=False),)
 
-# buffer -> level (0 fine, 1 coarse); channel counts follow from the weights
-LEVELS = {"x": 0, "h": 0, "t": 0, "y": 0, "c": 1, "s": 1}
+
+def buffer_levels(levels):
+    """buffer -> level (0 finest) of `program(levels)`; channel counts follow from the weights."""
+    return {"x": 0, "y": 0, **{f"{kind}{level}": level for level in range(levels + 1) for kind in "ht"}}
+
+
+MAX_LEVELS = 8
+
+
+def check_levels(levels):
+    """ValueError unless 1 <= levels <= MAX_LEVELS (an integer)."""
+    if isinstance(levels, bool) or int(levels) != levels or not 1 <= levels <= MAX_LEVELS:
+        raise ValueError(f"the number of pooling levels must be an integer from 1 to {MAX_LEVELS}, got {levels!r}")
 
 
 @dataclass
 class Network:
     """Weights of the network: `weights[name] = (kernel (cout, cin, 3, ...), bias (cout,))` in float32, for a
-    `ndim`-dimensional grid with `inputs` input channels (1: residual; 2: residual and fluid mask)."""
+    `ndim`-dimensional grid with `inputs` input channels (1: residual; 2: residual and fluid mask) and `levels`
+    pooling levels."""
 
     ndim: int
     channels: int
     inputs: int
     weights: dict
     meta: dict
+    levels: int = 1
+
+    def __post_init__(self):
+        check_levels(self.levels)
+        self.program = program(self.levels)
+        self.buffer_levels = buffer_levels(self.levels)
 
     @classmethod
-    def shapes(cls, ndim, channels, inputs):
-        """name -> (kernel shape, bias shape) of every convolution in `PROGRAM`."""
+    def shapes(cls, ndim, channels, inputs, levels=1):
+        """name -> (kernel shape, bias shape) of every convolution in `program(levels)`."""
         cin = {"in": inputs}
         cout = {"out": 1}
         return {s.weight: ((cout.get(s.weight, channels), cin.get(s.weight, channels)) + (3,) * ndim,
-                           (cout.get(s.weight, channels),)) for s in PROGRAM if isinstance(s, Conv)}
+                           (cout.get(s.weight, channels),)) for s in program(levels) if isinstance(s, Conv)}
 
     @property
     def parameters(self):
         return sum(w.size + b.size for w, b in self.weights.values())
 
     def save(self, path):
-        """Write the weights and `meta` (strings and numbers: how it was trained) to an HDF5 file."""
+        """Write the weights, `levels` and `meta` (strings and numbers: how it was trained) to an HDF5 file."""
         with h5py.File(path, "w") as f:
             f.attrs["format"] = np.bytes_(FORMAT)
-            for key in ("ndim", "channels", "inputs"):
+            for key in ("ndim", "channels", "inputs", "levels"):
                 f.attrs[key] = getattr(self, key)
             for key, value in self.meta.items():
                 f.attrs[f"meta_{key}"] = np.bytes_(value) if isinstance(value, str) else value
@@ -97,18 +132,30 @@ class Network:
 
     @classmethod
     def load(cls, path):
-        """Read a weights file written by `save`, checking its format and every shape."""
+        """Read a weights file written by `save` (format /2) or by the one-level network's (format /1, no
+        `levels`), checking its format, its level count and every shape."""
         with h5py.File(path, "r") as f:
             fmt = f.attrs.get("format", b"")
-            if (fmt.decode() if isinstance(fmt, bytes) else str(fmt)) != FORMAT:
+            fmt = fmt.decode() if isinstance(fmt, bytes) else str(fmt)
+            if fmt not in (FORMAT, FORMAT_ONE_LEVEL):
                 raise ValueError(f"{path}: not a DCDM weights file (format {fmt!r}, expected {FORMAT})")
             ndim, channels, inputs = (int(f.attrs[k]) for k in ("ndim", "channels", "inputs"))
+            levels = int(f.attrs["levels"]) if fmt == FORMAT else 1
+            try:
+                check_levels(levels)
+            except ValueError as exc:
+                raise ValueError(f"{path}: {exc}") from None
             weights = {}
-            for name, (ws, bs) in cls.shapes(ndim, channels, inputs).items():
+            for name, (ws, bs) in cls.shapes(ndim, channels, inputs, levels).items():
+                if name not in f:
+                    raise ValueError(f"{path}: no weights {name!r} for a {levels}-level network")
                 w, b = f[f"{name}/kernel"][...], f[f"{name}/bias"][...]
                 if w.shape != ws or b.shape != bs:
                     raise ValueError(f"{path}: {name} has shapes {w.shape}, {b.shape}; expected {ws}, {bs}")
                 weights[name] = (w, b)
+            extra = sorted(set(f) - set(weights))
+            if extra:
+                raise ValueError(f"{path}: weights {extra} are not part of a {levels}-level network")
             meta = {k[5:]: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()
                     if k.startswith("meta_")}
-        return cls(ndim, channels, inputs, weights, meta)
+        return cls(ndim, channels, inputs, weights, meta, levels)

@@ -44,6 +44,7 @@ class LearnedDirection:
 
     symmetric = False
     fused_dot = False
+    may_stall = True        # FlexibleCG's stall safeguard: a CG step when the residual stops falling
 
     def __init__(self, operator, network, inference="auto"):
         self.op, self.forward = operator, make_forward(network, operator.mesh, operator.backend, inference)

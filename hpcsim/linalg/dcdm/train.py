@@ -5,9 +5,9 @@ the loss is the residual after the best step along q in the A-norm:
 
     L(b) = ||b - A (c q)||^2,   c = (q.b) / (q.A q)
 
-averaged over a batch, with A the assembled operator (`to_csr`) as a torch sparse matrix. Adam, checkpoints of
-weights and optimiser state every `checkpoint_every` epochs (resumable), one progress line per epoch. Only this
-module imports torch.
+averaged over a batch, with A the assembled operator (`to_csr`) as a torch sparse matrix. Adam with the
+learning rate of epoch e (from 0) `learning_rate * lr_decay^e`, checkpoints of weights and optimiser state every
+`checkpoint_every` epochs (resumable), one progress line per epoch. Only this module imports torch.
 """
 import json
 import math
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .network import PROGRAM, Conv, Network, Pool
+from .network import Conv, Network, Pool, program
 
 
 def _torch():
@@ -30,35 +30,38 @@ def _torch():
     return torch
 
 
-def build_model(ndim, channels, inputs):
-    """The torch module of `network.PROGRAM` (ConvNd, padding 1 with zeros)."""
+def build_model(ndim, channels, inputs, levels=1):
+    """The torch module of `network.program(levels)` (ConvNd, padding 1 with zeros; avg_pool with ceil_mode, so an
+    odd axis pools to ceil(n/2) cells, the last the mean of one; upsampling by repetition, cropped to the fine
+    size)."""
     torch = _torch()
     nn, F = torch.nn, torch.nn.functional
     conv = (nn.Conv1d, nn.Conv2d, nn.Conv3d)[ndim - 1]
     pool = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[ndim - 1]
+    steps = program(levels)
 
     class DCDMNet(nn.Module):
         def __init__(self):
             super().__init__()
-            shapes = Network.shapes(ndim, channels, inputs)
+            shapes = Network.shapes(ndim, channels, inputs, levels)
             self.convs = nn.ModuleDict({name: conv(w[1], w[0], 3, padding=1) for name, (w, _) in shapes.items()})
-            self.ndim, self.channels, self.inputs = ndim, channels, inputs
+            self.ndim, self.channels, self.inputs, self.levels = ndim, channels, inputs, levels
 
         def forward(self, x):
             buf = {"x": x}
-            for step in PROGRAM:
+            for step in steps:
                 if isinstance(step, Conv):
                     v = self.convs[step.weight](buf[step.src])
                     if step.res:
                         v = v + buf[step.res]
                     buf[step.dst] = torch.relu(v) if step.relu else v
                 elif isinstance(step, Pool):
-                    buf[step.dst] = pool(buf[step.src], 2)
+                    buf[step.dst] = pool(buf[step.src], 2, ceil_mode=True)
                 else:
-                    up = buf[step.src]
+                    up, fine = buf[step.src], buf[step.dst]
                     for axis in range(2, 2 + ndim):
-                        up = up.repeat_interleave(2, dim=axis)
-                    buf[step.dst] = buf[step.dst] + up
+                        up = up.repeat_interleave(2, dim=axis).narrow(axis, 0, fine.shape[axis])
+                    buf[step.dst] = fine + up
             return buf["y"]
 
     return DCDMNet()
@@ -68,13 +71,13 @@ def to_network(model, meta):
     """The `Network` (numpy float32 weights) of a torch model."""
     weights = {name: (c.weight.detach().cpu().numpy().astype(np.float32), c.bias.detach().cpu().numpy()
                       .astype(np.float32)) for name, c in model.convs.items()}
-    return Network(model.ndim, model.channels, model.inputs, weights, dict(meta))
+    return Network(model.ndim, model.channels, model.inputs, weights, dict(meta), model.levels)
 
 
 def from_network(network):
     """A torch model holding the weights of a `Network`."""
     torch = _torch()
-    model = build_model(network.ndim, network.channels, network.inputs)
+    model = build_model(network.ndim, network.channels, network.inputs, network.levels)
     with torch.no_grad():
         for name, (w, b) in network.weights.items():
             model.convs[name].weight.copy_(torch.from_numpy(w))
@@ -120,7 +123,7 @@ class Trainer:
         torch.manual_seed(table["seed"])
         self.outdir, self.table, self.log = Path(outdir), table, log
         inputs = 1 if fluid is None else 2
-        self.model = build_model(ndim, table["channels"], inputs).float()
+        self.model = build_model(ndim, table["channels"], inputs, table["levels"]).float()
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=table["learning_rate"])
         self.rhs = torch.from_numpy(rhs.astype(np.float32))
         self.A = sparse_operator(csr, torch.float32)
@@ -150,6 +153,8 @@ class Trainer:
         torch, t = self.torch, self.table
         while self.epoch < t["epochs"]:
             start = time.perf_counter()
+            for group in self.optimizer.param_groups:
+                group["lr"] = t["learning_rate"] * t["lr_decay"] ** self.epoch
             order = torch.randperm(self.rhs.shape[0])
             total, batches = 0.0, 0
             for first in range(0, len(order), t["batch"]):
