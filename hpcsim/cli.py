@@ -68,15 +68,18 @@ def _validate_run(args, comm, ranks_on_node):
 def _set_threads(deck, comm):
     """Size numba's thread pool for this rank: run.threads, or the node's cores shared among its ranks.
 
-    numba's OpenMP layer (libgomp) spins in its barriers by default; where a core is shared with another process
-    (a second run, a compile, more ranks x threads than cores) each parallel loop then waits for a descheduled
-    spinner (BM1a to t = 1e3 with 2 threads beside one busy process: 67 s spinning, 5.0 s passive, 4.9 s with 1
-    thread). The pool is launched with OMP_WAIT_POLICY=passive unless the environment sets it."""
+    numba's OpenMP layer (libgomp) spins in its barriers before it sleeps; where a core is shared with another
+    process (a second run, a compile, more ranks x threads than cores) each parallel loop then waits for a
+    descheduled spinner. BM1a to t = 1e3 with 2 threads on the 2-core machine (1 thread: 4.7-4.9 s), idle /
+    beside one busy process: libgomp's default 3.7 s / 67 s, OMP_WAIT_POLICY=passive 4.7 s / 4.8 s,
+    GOMP_SPINCOUNT=10000 4.0 s / 6.0-7.5 s. Unless the environment sets OMP_WAIT_POLICY or GOMP_SPINCOUNT, the
+    pool spins 10000 times and then sleeps."""
     import numba
 
     from .parallel import usable_cores
 
-    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+    if "OMP_WAIT_POLICY" not in os.environ:
+        os.environ.setdefault("GOMP_SPINCOUNT", "10000")
     local_rank, local_size = comm.node_local()
     wanted = deck["run"]["threads"] or max(1, usable_cores() // local_size)
     available = numba.config.NUMBA_NUM_THREADS
