@@ -185,9 +185,10 @@ class BDF2Step(SemiImplicitStep):
         new = owned(self.delta) / alpha + owned(v) if second else owned(self.delta)   # v^n
         errors = {}
         if dtp > 0.0:
-            errors[1] = dt * dt / (dt + dtp) * float(xp.max(xp.abs(new - owned(v))))
+            jump = new - owned(v)
+            errors[1] = dt * dt / (dt + dtp) * float(xp.max(xp.abs(jump)))
         if dtp > 0.0 and dtpp > 0.0:
-            third = ((new - owned(v)) / (dt + dtp) - (owned(v) - owned(vp)) / (dtp + dtpp)) / (dt + dtp + dtpp)
+            third = (jump / (dt + dtp) - (owned(v) - owned(vp)) / (dtp + dtpp)) / (dt + dtp + dtpp)
             errors[2] = dt ** 3 * (1.0 + w) ** 2 / (w * (1.0 + 2.0 * w)) * float(xp.max(xp.abs(third)))
         vp[...] = v
         owned(v)[...] = new
