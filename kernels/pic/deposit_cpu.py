@@ -99,8 +99,8 @@ def _current_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, used0, used1, used
 @njit(error_model="numpy", cache=True)
 def _deposit_current_linear(j, x_old, x_new, u, qw, dt, inv_h, shift, h):
     if inv_h[2] > 0.0:
-        __current_shaped_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, True, True, order)
+        _current_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, True, True)
     elif inv_h[1] > 0.0:
-        __current_shaped_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, True, False, order)
+        _current_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, True, False)
     else:
-        __current_shaped_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, False, False, order)
+        _current_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, False, False)

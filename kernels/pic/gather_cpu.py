@@ -67,8 +67,8 @@ def _shaped(order):
 @njit(parallel=True, fastmath=False, error_model="numpy", cache=True)
 def _gather_linear(fe, fb, e, b, x, inv_h, shift):
     if inv_h[2] > 0.0:
-        __gather_shaped_all(fe, fb, e, b, x, inv_h, shift, True, True, True, order)
+        _gather_all(fe, fb, e, b, x, inv_h, shift, True, True, True)
     elif inv_h[1] > 0.0:
-        __gather_shaped_all(fe, fb, e, b, x, inv_h, shift, True, True, False, order)
+        _gather_all(fe, fb, e, b, x, inv_h, shift, True, True, False)
     else:
-        __gather_shaped_all(fe, fb, e, b, x, inv_h, shift, True, False, False, order)
+        _gather_all(fe, fb, e, b, x, inv_h, shift, True, False, False)
