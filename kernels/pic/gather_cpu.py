@@ -51,8 +51,10 @@ def _gather_shaped_all(fe, fb, e, b, x, inv_h, shift, used0, used1, used2, order
 @functools.lru_cache(maxsize=None)
 def _shaped(order):
     """The gather kernel of shape `order` (2 or 3), the order a compile-time constant (the only closure
-    variable: the disk cache finds it again). A serial loop: as a parallel (prange) loop the inlined 3-D
-    shaped bodies took over 10 minutes and 9 GB to compile; the PIC step itself gathers in the fused kernel."""
+    variable: the disk cache finds it again). KNOWN PROBLEM: compiling it (all three dimensionalities in one
+    function) did not finish in 25 minutes and grew past 19 GB, as a parallel loop and as this serial one; the
+    PIC step gathers in the fused kernel (`advance_cpu`), which compiles (minutes). Split per dimensionality
+    before using it."""
     @njit(fastmath=False, error_model="numpy", cache=True)
     def kernel(fe, fb, e, b, x, inv_h, shift):
         if inv_h[2] > 0.0:
