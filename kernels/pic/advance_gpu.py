@@ -11,6 +11,7 @@ from . import deposit_elements as de
 from . import forcing_elements as fe
 from . import gather_elements as ge
 from . import pic_elements as pe
+from . import shape_elements as sh
 from .deposit_gpu import atomic_accumulate
 from ..twice import compile_for
 
@@ -25,23 +26,37 @@ advance_cell = compile_for(cuda.jit(device=True), ge.fetch, ge.line, ge.plane, g
                            de.transverse_or_mean, de.stays, de.cell_window, de.window, de.esirkepov_currents,
                            de.esirkepov_move, ae.load_at, ae.push_w_at, ae.store_at, ae.advance_at,
                            replace={"accumulate": atomic_accumulate}).advance_at
+advance_shaped_cell = compile_for(cuda.jit(device=True), ge.fetch, sh.shape_weight, sh.first_node, sh.node_weights,
+                                  sh.window_base, sh.shape_window, ge.interpolate_shaped, ge.fields_shaped_at,
+                                  fe.flow_factor, fe.gradient_flow_at, fe.temperature_flow_at, fe.forcing_half_at,
+                                  pe.push_vay, pe.push_boris, pe.inverse_gamma, de.transverse,
+                                  de.transverse_or_mean, de.esirkepov_currents, de.esirkepov_shaped_move,
+                                  ae.load_shaped_at, ae.push_w_at, ae.store_shaped_at, ae.advance_shaped_at,
+                                  replace={"accumulate": atomic_accumulate}).advance_shaped_at
 
 
 @cuda.jit
 def _advance(ex, ey, ez, bx, by, bz, jx, jy, jz, x, u, qm_dt, dt, pusher, f, forced, velocity, temperature, qw,
-             inv_h, shift, h, inner):
+             inv_h, shift, h, inner, order):
     p = cuda.grid(1)
     if p < x.shape[1]:
         w = cuda.local.array((ROWS, 1), float64)
-        advance_cell((ex, ey, ez), (bx, by, bz), (jx, jy, jz), x, u, p, w, 0, qm_dt, dt, pusher, f, forced,
-                     velocity, temperature, qw, inv_h, shift, (qw * h[0] / dt, qw * h[1] / dt, qw * h[2] / dt),
-                     inner, inv_h[0] > 0.0, inv_h[1] > 0.0, inv_h[2] > 0.0)
+        if order == 1:
+            advance_cell((ex, ey, ez), (bx, by, bz), (jx, jy, jz), x, u, p, w, 0, qm_dt, dt, pusher, f, forced,
+                         velocity, temperature, qw, inv_h, shift, (qw * h[0] / dt, qw * h[1] / dt, qw * h[2] / dt),
+                         inner, inv_h[0] > 0.0, inv_h[1] > 0.0, inv_h[2] > 0.0)
+        else:
+            advance_shaped_cell((ex, ey, ez), (bx, by, bz), (jx, jy, jz), x, u, p, w, 0, qm_dt, dt, pusher, f,
+                                forced, velocity, temperature, qw, inv_h, shift,
+                                (qw * h[0] / dt, qw * h[1] / dt, qw * h[2] / dt), inner, inv_h[0] > 0.0,
+                                inv_h[1] > 0.0, inv_h[2] > 0.0, order)
 
 
 _no_forcing = []
 
 
-def advance(fe_, fb, j, x, u, qm_dt, dt, pusher, f, velocity, temperature, qw, inv_h, shift, h, inner=None):
+def advance(fe_, fb, j, x, u, qm_dt, dt, pusher, f, velocity, temperature, qw, inv_h, shift, h, inner=None,
+            order=1):
     """As `advance_cpu.advance` (f: the forcing coefficients, an array of 14, or None), but returns None: the
     migration then finds the leavers itself, with whole-array operations on the device."""
     forced = f is not None and bool(velocity or temperature)
@@ -54,5 +69,5 @@ def advance(fe_, fb, j, x, u, qm_dt, dt, pusher, f, velocity, temperature, qw, i
         _advance[max(1, math.ceil(n / THREADS)), THREADS](*fe_, *fb, *j, x, u, qm_dt, dt, int(pusher), f, forced,
                                                           bool(velocity) and forced,
                                                           bool(temperature) and forced, qw, tuple(inv_h),
-                                                          tuple(shift), tuple(h), (0.0,) * 6)
+                                                          tuple(shift), tuple(h), (0.0,) * 6, int(order))
     return None

@@ -1,9 +1,13 @@
 """CPU deposition kernels (`deposit_elements`): a serial loop over the particles of a species, so that no two
 threads add into the same node (threaded deposition with per-thread grids is future work), one loop per
-dimensionality with the used axes as compile-time constants."""
+dimensionality with the used axes as compile-time constants. Quadratic and cubic shapes (order 2, 3) have their own kernels with the order a compile-time
+constant (`_shaped`), compiled when first used; order 1 runs the linear kernels as before."""
+import functools
+
 from numba import njit, types
 
 from . import deposit_elements as el
+from . import shape_elements as sh
 from ..twice import compile_for
 
 __all__ = ["deposit_current", "deposit_rho"]   # the interface shared with the gpu twin
@@ -22,11 +26,64 @@ _cell = compile_for(njit(inline="always", error_model="numpy"), el.linear_weight
                     el.deposit_rho_at, el.esirkepov_at,
                     replace={"accumulate": accumulate_unsigned})
 deposit_rho_cell, esirkepov_cell = _cell.deposit_rho_at, _cell.esirkepov_at
+_shaped_cell = compile_for(njit(inline="always", error_model="numpy"), sh.shape_weight, sh.first_node,
+                           sh.node_weights, sh.window_base, sh.shape_window, el.transverse, el.transverse_or_mean,
+                           el.esirkepov_currents, el.esirkepov_shaped_move, el.deposit_rho_shaped_at,
+                           el.esirkepov_shaped_at, replace={"accumulate": accumulate_unsigned})
+rho_shaped_cell, esirkepov_shaped_cell = _shaped_cell.deposit_rho_shaped_at, _shaped_cell.esirkepov_shaped_at
+
+
+def deposit_rho(rho, x, qw, inv_h, shift, order=1):
+    """rho += sum_p q w S(x_p) / V (qw = q w / V) with the shape of `order` (1, 2, 3)."""
+    if order == 1:
+        _deposit_rho_linear(rho, x, qw, inv_h, shift)
+    else:
+        _shaped(order)[0](rho, x, qw, inv_h, shift)
+
+
+def deposit_current(j, x_old, x_new, u, qw, dt, inv_h, shift, h, order=1):
+    """J += the Esirkepov current of every particle moving from x_old to x_new (j: tuple of 3 grids; axes with
+    inv_h = 0 unused) with the shape of `order` (1, 2, 3)."""
+    if order == 1:
+        _deposit_current_linear(j, x_old, x_new, u, qw, dt, inv_h, shift, h)
+    else:
+        _shaped(order)[1](j, x_old, x_new, u, qw, dt, inv_h, shift, h)
+
+
+@njit(inline="always", error_model="numpy")
+def _current_shaped_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, used0, used1, used2, order):
+    cx, cy, cz = qw * h[0] / dt, qw * h[1] / dt, qw * h[2] / dt
+    for p in range(x_new.shape[1]):
+        esirkepov_shaped_cell(j[0], j[1], j[2], x_old, x_new, u, types.uint64(p), qw, inv_h[0], inv_h[1], inv_h[2],
+                              shift[0], shift[1], shift[2], cx, cy, cz, used0, used1, used2, order)
+
+
+@functools.lru_cache(maxsize=None)
+def _shaped(order):
+    """(rho kernel, current kernel) of shape `order` (2 or 3), the order a compile-time constant (the only
+    closure variable, so that the disk cache finds them again: a compiled function as a closure variable pickles
+    differently in every process)."""
+
+    @njit(error_model="numpy", cache=True)
+    def rho_kernel(rho, x, qw, inv_h, shift):
+        for p in range(x.shape[1]):
+            rho_shaped_cell(rho, x, types.uint64(p), qw, inv_h[0], inv_h[1], inv_h[2], shift[0], shift[1],
+                            shift[2], order)
+
+    @njit(error_model="numpy", cache=True)
+    def current_kernel(j, x_old, x_new, u, qw, dt, inv_h, shift, h):
+        if inv_h[2] > 0.0:
+            _current_shaped_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, True, True, order)
+        elif inv_h[1] > 0.0:
+            _current_shaped_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, True, False, order)
+        else:
+            _current_shaped_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, False, False, order)
+
+    return rho_kernel, current_kernel
 
 
 @njit(cache=True)
-def deposit_rho(rho, x, qw, inv_h, shift):
-    """rho += sum_p q w S(x_p) / V (qw = q w / V)."""
+def _deposit_rho_linear(rho, x, qw, inv_h, shift):
     for p in range(x.shape[1]):
         deposit_rho_cell(rho, x, p, qw, inv_h[0], inv_h[1], inv_h[2], shift[0], shift[1], shift[2])
 
@@ -40,9 +97,7 @@ def _current_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, used0, used1, used
 
 
 @njit(error_model="numpy", cache=True)
-def deposit_current(j, x_old, x_new, u, qw, dt, inv_h, shift, h):
-    """J += the Esirkepov current of every particle moving from x_old to x_new (j: tuple of 3 grids; axes with
-    inv_h = 0 unused)."""
+def _deposit_current_linear(j, x_old, x_new, u, qw, dt, inv_h, shift, h):
     if inv_h[2] > 0.0:
         _current_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, True, True)
     elif inv_h[1] > 0.0:

@@ -18,8 +18,17 @@ transverse shape F_a. The `used` flags (inv_h_a > 0) select the dimensionality; 
 constants, one compiled loop per dimensionality, so the compiler drops the unused loops. `accumulate` adds into
 the grid: a plain += on the CPU (serial loop), an atomic add on the GPU.
 Positions are not wrapped here: particle migration (`hpcsim.parallel.particles`) wraps them at the periodic seam.
+
+Quadratic and cubic shapes (`shape_elements`, pic.shape = 2, 3) take the `*_shaped*` bodies: the same
+Esirkepov sums (`esirkepov_currents`) over the order + 2 nodes of `shape_elements.shape_window` (4 or 5; no
+one-cell fast path), and rho on order + 1 nodes per used axis. The charge-conservation identity holds for any
+pair of shapes whose weights sum to 1, so continuity holds to round-off for every order. A move of less than a
+cell reaches (order + 1) / 2 + 1 nodes beyond the block: ghosts 2 for order 1, 3 for orders 2 and 3
+(`hpcsim.pic.deck.ghost_for`).
 """
 import math
+
+from .shape_elements import node_weights, shape_window  # noqa: F401  (called by name; compile_for binds them)
 
 THIRD = 1.0 / 3.0
 
@@ -150,4 +159,43 @@ def esirkepov_at(jx, jy, jz, x_old, x_new, u, p, qw, inv_h0, inv_h1, inv_h2, sh0
     esirkepov_move(jx, jy, jz, x_old[0, p] * inv_h0 + sh0, x_old[1, p] * inv_h1 + sh1, x_old[2, p] * inv_h2 + sh2,
                    x_new[0, p] * inv_h0 + sh0, x_new[1, p] * inv_h1 + sh1, x_new[2, p] * inv_h2 + sh2,
                    u[0, p] * ginv, u[1, p] * ginv, u[2, p] * ginv, qw, cx, cy, cz, used0, used1, used2)
+    return 0.0
+
+
+def deposit_rho_shaped_at(rho, x, p, qw, inv_h0, inv_h1, inv_h2, sh0, sh1, sh2, order):
+    """rho += q w S(x_p) / V with the shape of `order` (2 or 3; 1 gives linear weights through the general
+    path) on the order + 1 nodes per used axis from `shape_elements.first_node`."""
+    used0, used1, used2 = inv_h0 > 0.0, inv_h1 > 0.0, inv_h2 > 0.0
+    i0, w0 = node_weights(x[0, p] * inv_h0 + sh0, used0, order)
+    i1, w1 = node_weights(x[1, p] * inv_h1 + sh1, used1, order)
+    i2, w2 = node_weights(x[2, p] * inv_h2 + sh2, used2, order)
+    n0, n1, n2 = (order + 1 if used0 else 1), (order + 1 if used1 else 1), (order + 1 if used2 else 1)
+    for a in range(n0):
+        wa = qw * w0[a]
+        for b in range(n1):
+            wab = wa * w1[b]
+            for c in range(n2):
+                accumulate(rho, i0 + a, i1 + b, i2 + c, wab * w2[c])
+    return 0.0
+
+
+def esirkepov_shaped_move(jx, jy, jz, o0, o1, o2, e0, e1, e2, v0, v1, v2, qw, cx, cy, cz, used0, used1, used2,
+                          order):
+    """`esirkepov_move` with the shape of `order` (2 or 3) on the order + 2 nodes of the move's window."""
+    b0, s00, s10 = shape_window(o0, e0, used0, order)
+    b1, s01, s11 = shape_window(o1, e1, used1, order)
+    b2, s02, s12 = shape_window(o2, e2, used2, order)
+    esirkepov_currents(jx, jy, jz, b0, b1, b2, s00, s10, s01, s11, s02, s12, v0, v1, v2, qw, cx, cy, cz,
+                       used0, used1, used2, order + 2)
+    return 0.0
+
+
+def esirkepov_shaped_at(jx, jy, jz, x_old, x_new, u, p, qw, inv_h0, inv_h1, inv_h2, sh0, sh1, sh2, cx, cy, cz,
+                        used0, used1, used2, order):
+    """`esirkepov_at` with the shape of `order` (2 or 3)."""
+    ginv = 1.0 / math.sqrt(1.0 + u[0, p] * u[0, p] + u[1, p] * u[1, p] + u[2, p] * u[2, p])
+    esirkepov_shaped_move(jx, jy, jz, x_old[0, p] * inv_h0 + sh0, x_old[1, p] * inv_h1 + sh1,
+                          x_old[2, p] * inv_h2 + sh2, x_new[0, p] * inv_h0 + sh0, x_new[1, p] * inv_h1 + sh1,
+                          x_new[2, p] * inv_h2 + sh2, u[0, p] * ginv, u[1, p] * ginv, u[2, p] * ginv, qw, cx, cy,
+                          cz, used0, used1, used2, order)
     return 0.0
