@@ -1,11 +1,13 @@
 """Noise budget of TF-PIC: the numerical collisionality nu_num of a 2D3V field-free thermal electron plasma
-against the particle shape order (pic.shape), particles per cell and current-filter passes, at a small size.
+against the particle shape order (pic.shape), particles per cell, current-filter passes and cell size in Debye
+lengths, at a small size.
 
 An imposed temperature anisotropy (T_perp = 2 T_par, par = x in the simulation plane, theta_e = T_par / m c^2 =
-0.01, cells of one Debye length lambda_D = v_th / omega_pe, random positions with the initial E from Gauss's
-law, neutralising ion background, Vay pusher, dt = 0.35 h) relaxes only through the particle noise: a
-collisionless plasma keeps it (no background field; the Weibel instability of this anisotropy needs
-k d_e < sqrt(T_perp / T_par - 1) = 1 along x, and the 32-cell box, 3.2 d_e, has no mode below k d_e = 1.96),
+0.01, cells of h = r lambda_D with lambda_D = v_th / omega_pe (r = 1 unless set), random positions with the
+initial E from Gauss's law, neutralising ion background, Vay pusher, dt = 0.35 h) relaxes only through the
+particle noise: a collisionless plasma keeps it (no background field; the Weibel instability of this anisotropy
+needs k d_e < sqrt(T_perp / T_par - 1) = 1 along x, and the box of 32 lambda_D = 3.2 d_e (`--box`) has no mode
+below k d_e = 1.96),
 so A(t) = T_perp / T_par - 1 decays at nu_num: A = A_0 exp(-nu t), fitted
 on ln A over the whole run (the moments are the pressure-tensor temperatures n m <u_a v_a>). The heating rate
 (d ln T / dt of the mean temperature) is fitted too. Each setting reports the cost (ns per particle-step of the
@@ -13,9 +15,14 @@ whole PIC step, measured in the same run), so that the reduction of nu from line
 stated at equal cost: nu_1(ppc * cost_3 / cost_1) against nu_3(ppc), with nu_1 interpolated as a power law in
 ppc between the measured particle counts.
 
-Run: `NUMBA_NUM_THREADS=1 python benchmarks/pic_noise.py [--cells 32] [--t-end 140] [--settings 1:16,1:64,...]`
-(settings: shape:ppc[:filter_passes]). The default takes a few minutes of compute on one core once the
-kernels are compiled (the first run compiles each shape's fused step: minutes).
+The box is fixed in Debye lengths, so a setting with cells of r lambda_D has box / r cells per axis and
+N_D = ppc / r^2 particles per Debye area; settings of equal N_D have equal particle counts and so equal cost per
+step at the same shape. Cells larger than lambda_D (r > 1) bring the finite-grid (aliasing) heating that
+higher-order shapes are known to suppress; r < 1 resolves the Debye length.
+
+Run: `NUMBA_NUM_THREADS=1 python benchmarks/pic_noise.py [--box 32] [--t-end 140] [--settings 1:16,1:64,...]`
+(settings: shape:ppc[:filter_passes[:r]]). The default takes a few minutes of compute on one core once the
+kernels are compiled (the first run of a shape compiles its fused step: seconds).
 """
 import argparse
 import json
@@ -36,7 +43,7 @@ def temperatures(s):
     return float(t[0]), float(0.5 * (t[1] + t[2]))
 
 
-def run(shape, ppc, passes=0, cells=32, t_end=140.0, seed=11):
+def run(shape, ppc, passes=0, box=32, t_end=140.0, seed=11, r=1.0):
     from hpcsim.backend import CPUBackend
     from hpcsim.mesh import Mesh
     from hpcsim.parallel import Comm
@@ -45,7 +52,8 @@ def run(shape, ppc, passes=0, cells=32, t_end=140.0, seed=11):
     from hpcsim.pic.loading import solve_initial_field
     from hpcsim.pic.species import Species, bi_maxwellian
 
-    h = math.sqrt(THETA)                                   # one Debye length (v_th = sqrt(theta) c)
+    h = r * math.sqrt(THETA)                               # r Debye lengths (v_th = sqrt(theta) c)
+    cells = int(round(box / r))
     backend = CPUBackend()
     mesh = Mesh.create(Comm(), (cells, cells), (cells * h, cells * h), "periodic", ghost=ghost_for(shape))
     rng = np.random.default_rng([seed, ppc])
@@ -78,8 +86,8 @@ def run(shape, ppc, passes=0, cells=32, t_end=140.0, seed=11):
     nu = -np.polyfit(times, np.log(anisotropy), 1)[0]
     mean_t = (t_par + 2.0 * t_perp) / 3.0
     heating = np.polyfit(times, np.log(mean_t), 1)[0]
-    return {"shape": shape, "ppc": ppc, "filter_passes": passes, "cells": cells, "t_end": float(times[-1]),
-            "steps": steps, "nu_num": float(nu), "heating_rate": float(heating),
+    return {"shape": shape, "ppc": ppc, "filter_passes": passes, "h_over_debye": r,
+            "debye_area_particles": ppc / r ** 2, "cells": cells, "t_end": float(times[-1]), "steps": steps, "nu_num": float(nu), "heating_rate": float(heating),
             "anisotropy": [float(anisotropy[0]), float(anisotropy[-1])],
             "ns_per_particle_step": 1e9 * clock / steps / n,
             "gauss_error": pic.gauss_error(1.0)}
@@ -88,14 +96,14 @@ def run(shape, ppc, passes=0, cells=32, t_end=140.0, seed=11):
 def equal_cost(results):
     """nu of the linear shape at the cost of each higher-order setting, from a power-law fit nu_1 = a ppc^-p
     over the unfiltered linear runs (None when fewer than 2)."""
-    lin = [r for r in results if r["shape"] == 1 and r["filter_passes"] == 0]
+    lin = [r for r in results if r["shape"] == 1 and r["filter_passes"] == 0 and r.get("h_over_debye", 1.0) == 1.0]
     if len(lin) < 2:
         return {}
     slope, icpt = np.polyfit(np.log([r["ppc"] for r in lin]), np.log([r["nu_num"] for r in lin]), 1)
     cost1 = float(np.mean([r["ns_per_particle_step"] for r in lin]))
     out = {"linear_exponent": float(slope)}
     for r in results:
-        if r["shape"] > 1 and r["filter_passes"] == 0:
+        if r["shape"] > 1 and r["filter_passes"] == 0 and r.get("h_over_debye", 1.0) == 1.0:
             ppc1 = r["ppc"] * r["ns_per_particle_step"] / cost1    # linear particles at the same cost
             nu1 = math.exp(icpt + slope * math.log(ppc1))
             out[f"{r['shape']}:{r['ppc']}"] = {"linear_ppc_same_cost": ppc1, "linear_nu_same_cost": nu1,
@@ -104,10 +112,13 @@ def equal_cost(results):
 
 
 def table(results, extra):
-    lines = ["| shape | particles/cell | filter passes | nu_num (omega_pe) | heating d ln T/dt (omega_pe) | "
-             "A(0) -> A(end) | ns per particle-step | gauss_error |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| shape | particles/cell | filter passes | h / lambda_D | particles per Debye area | nu_num (omega_pe) | "
+             "heating d ln T/dt (omega_pe) | A(0) -> A(end) | ns per particle-step | gauss_error |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
-        lines.append(f"| {r['shape']} | {r['ppc']} | {r['filter_passes']} | {r['nu_num']:.2e} | "
+        ratio = r.get("h_over_debye", 1.0)
+        lines.append(f"| {r['shape']} | {r['ppc']} | {r['filter_passes']} | {ratio:g} | {r['ppc'] / ratio ** 2:g} | "
+                     f"{r['nu_num']:.2e} | "
                      f"{r['heating_rate']:.2e} | {r['anisotropy'][0]:.3f} -> {r['anisotropy'][1]:.3f} | "
                      f"{r['ns_per_particle_step']:.0f} | {r['gauss_error']:.1e} |")
     if extra:
@@ -123,9 +134,9 @@ def table(results, extra):
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cells", type=int, default=32)
+    ap.add_argument("--box", type=float, default=32.0, help="box side in Debye lengths")
     ap.add_argument("--t-end", type=float, default=140.0)
-    ap.add_argument("--settings", default=DEFAULT, help="comma-separated shape:ppc[:filter_passes]")
+    ap.add_argument("--settings", default=DEFAULT, help="comma-separated shape:ppc[:filter_passes[:h/lambda_D]]")
     ap.add_argument("--json", help="also write the results here")
     ap.add_argument("--merge", nargs="+", help="no runs: the table of these --json outputs together")
     a = ap.parse_args()
@@ -134,8 +145,9 @@ if __name__ == "__main__":
         with open(path) as f:
             results += json.load(f)["results"]
     for setting in [] if a.merge else a.settings.split(","):
-        parts = [int(v) for v in setting.split(":")]
-        r = run(parts[0], parts[1], parts[2] if len(parts) > 2 else 0, a.cells, a.t_end)
+        parts = setting.split(":")
+        r = run(int(parts[0]), int(parts[1]), int(parts[2]) if len(parts) > 2 else 0, a.box, a.t_end,
+                r=float(parts[3]) if len(parts) > 3 else 1.0)
         print(json.dumps(r), flush=True)
         results.append(r)
     extra = equal_cost(results)

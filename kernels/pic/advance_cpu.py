@@ -30,9 +30,9 @@ from . import deposit_elements as de
 from . import forcing_elements as fe
 from . import gather_elements as ge
 from . import pic_elements as pe
-from . import shape_elements as sh
 from .deposit_cpu import accumulate_unsigned
 from .gather_cpu import fetch_unsigned
+from .shaped import compile_shaped
 from ..twice import compile_for
 
 __all__ = ["advance"]   # the interface shared with the gpu twin
@@ -51,20 +51,26 @@ _cell = compile_for(njit(inline="always", error_model="numpy"), ge.line, ge.plan
                     replace={"fetch": fetch_unsigned, "accumulate": accumulate_unsigned})
 load_cell, push_cell, store_cell = _cell.load_at, _cell.push_w_at, _cell.store_at
 keep_cell, redo_cell = _cell.keep_at, _cell.redo_at
-_shaped_cell = compile_for(njit(inline="always", error_model="numpy"), sh.shape_weight, sh.first_node,
-                           sh.node_weights, sh.window_base, sh.shape_window, ge.interpolate_shaped,
-                           ge.fields_shaped_at, de.esirkepov_shaped_move, ae.load_shaped_at, ae.store_shaped_at,
+
+
+def _shaped_cells(order):
+    """(load, store) of the fused step with the particle shape of `order` (2, 3) (`shaped.compile_shaped`)."""
+    cells = compile_shaped(njit(inline="always", error_model="numpy"), order, ge.fields_at, ae.load_at, ae.store_at,
                            replace={"fetch": fetch_unsigned, "accumulate": accumulate_unsigned,
                                     "esirkepov_currents": _cell.esirkepov_currents})
-load_shaped_cell, store_shaped_cell = _shaped_cell.load_shaped_at, _shaped_cell.store_shaped_at
+    return cells.load_at, cells.store_at
+
+
+load_quadratic_cell, store_quadratic_cell = _shaped_cells(2)
+load_cubic_cell, store_cubic_cell = _shaped_cells(3)
 
 
 @functools.lru_cache(maxsize=None)
 def _kernels(used, pusher, forced, velocity, temperature, order=1):
     """(serial range kernel, threaded kernel) with these switches as compile-time constants (`order`: the
     particle shape; 2 and 3 take the shaped gather and deposit, 1 the linear kernel as before)."""
-    # `order == 1` in the kernel is pruned before typing (a closure constant): the linear variants compile the
-    # code they compiled before the shaped gather and deposit existed
+    # the `order` tests in the kernel are pruned before typing (a closure constant): the linear variants compile
+    # the code they compiled before the shaped gather and deposit existed
     used0, used1, used2 = used
     # branch-free temperature flow, flagged particles redone exactly; not with the velocity forcing as well,
     # whose in-place flows around it keep the push loop from vectorising (measured: 95 instead of 66 ns)
@@ -79,11 +85,13 @@ def _kernels(used, pusher, forced, velocity, temperature, order=1):
         for first in range(start, stop, CHUNK):
             m = min(CHUNK, stop - first)
             for k in range(m):
-                if order == 1:
-                    load_cell(fe_, fb, x, types.uint64(first + k), w, k, inv_h, shift, used0, used1, used2)
+                if order == 2:
+                    load_quadratic_cell(fe_, fb, x, types.uint64(first + k), w, k, inv_h, shift, used0, used1,
+                                        used2)
+                elif order == 3:
+                    load_cubic_cell(fe_, fb, x, types.uint64(first + k), w, k, inv_h, shift, used0, used1, used2)
                 else:
-                    load_shaped_cell(fe_, fb, x, types.uint64(first + k), w, k, inv_h, shift, used0, used1, used2,
-                                     order)
+                    load_cell(fe_, fb, x, types.uint64(first + k), w, k, inv_h, shift, used0, used1, used2)
                 if series:
                     keep_cell(x, u, types.uint64(first + k), w, k)
             for k in range(m):
@@ -97,12 +105,15 @@ def _kernels(used, pusher, forced, velocity, temperature, order=1):
                         redo_cell(x, u, types.uint64(first + k), w, k, qm_dt, dt, pusher, f, forced, velocity,
                                   temperature)
             for k in range(m):
-                if order == 1:
+                if order == 2:
+                    gone = store_quadratic_cell(j, x, types.uint64(first + k), w, k, qw, inv_h, shift, c, inner,
+                                                used0, used1, used2)
+                elif order == 3:
+                    gone = store_cubic_cell(j, x, types.uint64(first + k), w, k, qw, inv_h, shift, c, inner,
+                                            used0, used1, used2)
+                else:
                     gone = store_cell(j, x, types.uint64(first + k), w, k, qw, inv_h, shift, c, inner, used0,
                                       used1, used2)
-                else:
-                    gone = store_shaped_cell(j, x, types.uint64(first + k), w, k, qw, inv_h, shift, c, inner,
-                                             used0, used1, used2, order)
                 if gone:
                     leavers[start + count] = first + k
                     count += 1

@@ -26,14 +26,13 @@ The arithmetic is that of the separate kernels (`gather_cpu`, `pic_cpu`, `deposi
 operation, so both give the same numbers bit for bit (tested). `f` holds the forcing coefficients (see
 `pic_elements.push_forced_move_at`), used only when `forced`.
 
-Quadratic and cubic shapes (pic.shape = 2, 3): `load_shaped_at`, `store_shaped_at` and `advance_shaped_at`
-are the same steps with the gather and deposit of `order` (`gather_elements.fields_shaped_at`,
-`deposit_elements.esirkepov_shaped_move`); the CPU kernel picks them per compiled variant, so the linear
-kernels are compiled from the same code as before.
+Quadratic and cubic shapes (pic.shape = 2, 3) run these same steps, compiled by `shaped.compile_shaped` with
+the shaped interpolation and current in place of the linear ones; the linear kernels compile the code they
+compiled before.
 """
-from .deposit_elements import esirkepov_move, esirkepov_shaped_move  # noqa: F401  (called by name; compile_for binds the compiled ones)
+from .deposit_elements import esirkepov_move  # noqa: F401  (called by name; compile_for binds the compiled ones)
 from .forcing_elements import forcing_half_at  # noqa: F401
-from .gather_elements import fields_at, fields_shaped_at  # noqa: F401
+from .gather_elements import fields_at  # noqa: F401
 from .pic_elements import inverse_gamma, push_boris, push_vay  # noqa: F401
 
 ROWS = 9               # scratch rows per particle: E then v (0-2), B (3-5), x^n in local cell units (6-8)
@@ -123,30 +122,3 @@ def advance_at(fe, fb, j, x, u, p, w, k, qm_dt, dt, pusher, f, forced, velocity,
     load_at(fe, fb, x, p, w, k, inv_h, shift, used0, used1, used2)
     push_w_at(x, u, p, w, k, qm_dt, dt, pusher, f, forced, velocity, temperature, False)
     return store_at(j, x, p, w, k, qw, inv_h, shift, c, inner, used0, used1, used2)
-
-
-def load_shaped_at(fe, fb, x, p, w, k, inv_h, shift, used0, used1, used2, order):
-    """`load_at` with the gather of shape `order` (2 or 3)."""
-    o0, o1, o2 = x[0, p] * inv_h[0] + shift[0], x[1, p] * inv_h[1] + shift[1], x[2, p] * inv_h[2] + shift[2]
-    w[0, k], w[1, k], w[2, k], w[3, k], w[4, k], w[5, k] = fields_shaped_at(fe[0], fe[1], fe[2], fb[0], fb[1],
-                                                                            fb[2], o0, o1, o2, used0, used1,
-                                                                            used2, order)
-    w[6, k], w[7, k], w[8, k] = o0, o1, o2
-    return 0.0
-
-
-def store_shaped_at(j, x, p, w, k, qw, inv_h, shift, c, inner, used0, used1, used2, order):
-    """`store_at` with the Esirkepov current of shape `order` (2 or 3)."""
-    e0, e1, e2 = x[0, p] * inv_h[0] + shift[0], x[1, p] * inv_h[1] + shift[1], x[2, p] * inv_h[2] + shift[2]
-    esirkepov_shaped_move(j[0], j[1], j[2], w[6, k], w[7, k], w[8, k], e0, e1, e2, w[0, k], w[1, k], w[2, k], qw,
-                          c[0], c[1], c[2], used0, used1, used2, order)
-    return ((used0 and (e0 < inner[0] or e0 >= inner[1])) or (used1 and (e1 < inner[2] or e1 >= inner[3]))
-            or (used2 and (e2 < inner[4] or e2 >= inner[5])))
-
-
-def advance_shaped_at(fe, fb, j, x, u, p, w, k, qm_dt, dt, pusher, f, forced, velocity, temperature, qw, inv_h,
-                      shift, c, inner, used0, used1, used2, order):
-    """`advance_at` with the gather and deposit of shape `order` (2 or 3)."""
-    load_shaped_at(fe, fb, x, p, w, k, inv_h, shift, used0, used1, used2, order)
-    push_w_at(x, u, p, w, k, qm_dt, dt, pusher, f, forced, velocity, temperature, False)
-    return store_shaped_at(j, x, p, w, k, qw, inv_h, shift, c, inner, used0, used1, used2, order)

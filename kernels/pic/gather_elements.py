@@ -6,12 +6,13 @@ x; B_x along y and z; see `yee_elements`) is interpolated at xi_a - 1/2 on that 
 compiled loop per dimensionality. `fetch` reads one node; the CPU kernels replace it by a read with unsigned
 indices (no test-and-wrap of negative indices: xi >= ghosts >= 1 keeps every index at or above 0).
 
-Quadratic and cubic shapes (pic.shape = 2, 3) gather through `*_shaped*`: the same shape as the deposit
-(`shape_elements`), on the order + 1 nodes per used axis, at the same staggered coordinates.
+Quadratic and cubic shapes (pic.shape = 2, 3) gather through `interpolate_shaped` in place of `interpolate`
+(`shaped.compile_shaped`): the same shape as the deposit (`shape_elements`), on the order + 1 nodes per used
+axis, at the same staggered coordinates.
 """
 import math
 
-from .shape_elements import node_weights  # noqa: F401  (called by name; compile_for binds the compiled one)
+from .shape_elements import shape_weights  # noqa: F401  (called by name; compile_shaped binds the order's)
 
 
 def fetch(grid, i, j, k):
@@ -67,13 +68,13 @@ def gather_at(ex, ey, ez, bx, by, bz, e, b, x, p, inv_h0, inv_h1, inv_h2, sh0, s
     return 0.0
 
 
-def interpolate_shaped(grid, xi0, xi1, xi2, used0, used1, used2, order):
-    """`grid` interpolated at (xi0, xi1, xi2) with the shape of `order` (2 or 3) on order + 1 nodes per used
-    axis, innermost axis first."""
-    i0, w0 = node_weights(xi0, used0, order)
-    i1, w1 = node_weights(xi1, used1, order)
-    i2, w2 = node_weights(xi2, used2, order)
-    n0, n1, n2 = (order + 1 if used0 else 1), (order + 1 if used1 else 1), (order + 1 if used2 else 1)
+def interpolate_shaped(grid, xi0, xi1, xi2, used0, used1, used2):
+    """`grid` interpolated at (xi0, xi1, xi2) with the shape bound by `shaped.compile_shaped` on
+    order + 1 nodes per used axis, innermost axis first."""
+    i0, w0 = shape_weights(xi0, used0)
+    i1, w1 = shape_weights(xi1, used1)
+    i2, w2 = shape_weights(xi2, used2)
+    n0, n1, n2 = (len(w0) if used0 else 1), (len(w1) if used1 else 1), (len(w2) if used2 else 1)
     v = 0.0
     for a in range(n0):
         va = 0.0
@@ -84,22 +85,3 @@ def interpolate_shaped(grid, xi0, xi1, xi2, used0, used1, used2, order):
             va += w1[b] * vb
         v += w0[a] * va
     return v
-
-
-def fields_shaped_at(ex, ey, ez, bx, by, bz, xi0, xi1, xi2, used0, used1, used2, order):
-    """`fields_at` with the shape of `order` (2 or 3)."""
-    return (interpolate_shaped(ex, xi0 - 0.5, xi1, xi2, used0, used1, used2, order),
-            interpolate_shaped(ey, xi0, xi1 - 0.5, xi2, used0, used1, used2, order),
-            interpolate_shaped(ez, xi0, xi1, xi2 - 0.5, used0, used1, used2, order),
-            interpolate_shaped(bx, xi0, xi1 - 0.5, xi2 - 0.5, used0, used1, used2, order),
-            interpolate_shaped(by, xi0 - 0.5, xi1, xi2 - 0.5, used0, used1, used2, order),
-            interpolate_shaped(bz, xi0 - 0.5, xi1 - 0.5, xi2, used0, used1, used2, order))
-
-
-def gather_shaped_at(ex, ey, ez, bx, by, bz, e, b, x, p, inv_h0, inv_h1, inv_h2, sh0, sh1, sh2, used0, used1,
-                     used2, order):
-    """`gather_at` with the shape of `order` (2 or 3)."""
-    e[0, p], e[1, p], e[2, p], b[0, p], b[1, p], b[2, p] = fields_shaped_at(
-        ex, ey, ez, bx, by, bz, x[0, p] * inv_h0 + sh0, x[1, p] * inv_h1 + sh1, x[2, p] * inv_h2 + sh2,
-        used0, used1, used2, order)
-    return 0.0

@@ -12,8 +12,7 @@ from hpcsim.kernels.pic import gather_cpu
 from hpcsim.kernels.pic import gather_gpu# noqa: E402
 
 
-@pytest.mark.parametrize("order", [1])       # orders 2, 3: the separate shaped CPU gather does not finish
-                                              # compiling (> 19 GB); the fused step covers the shaped gather
+@pytest.mark.parametrize("order", [1, 2, 3])
 @pytest.mark.parametrize("ndim", [1, 2, 3])
 def test_gather_matches_cpu(ndim, order):
     rng = np.random.default_rng(51)
