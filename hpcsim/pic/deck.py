@@ -24,7 +24,15 @@ from ..errors import InputError
 from .fields import courant_limit
 from .units import PROTON_ELECTRON_MASS_RATIO, PlasmaParameters
 
-GHOST = 2
+GHOST = 2                         # ghost layers of the linear shape (the family's minimum)
+SHAPES = (1, 2, 3)
+
+
+def ghost_for(shape):
+    """Ghost layers the particle shape of order `shape` needs: a move of less than a cell deposits up to
+    (shape + 1) / 2 + 1 nodes beyond the block (`kernels/pic/shape_elements`): 2 for linear, 3 for quadratic
+    and cubic."""
+    return GHOST if shape == 1 else 3
 PUSHERS = ("vay", "boris")
 QUANTILE_GROUP = 8                # perpendicular momenta per parallel quantile (2 radii x 4 directions)
 CELLS_PER_DEBYE_WARNING = 3.0     # h / lambda_De above this heats the plasma numerically (finite-grid instability)
@@ -72,6 +80,10 @@ PIC = Section("pic", "Electromagnetic particle-in-cell (normalised units: c = 1,
     Key("seed_field", "floats", [0.0, 0.0, 0.0], "Seed of the magnetic field: B_y, B_z += these * cos(k x) "
         "(x component must be 0: div B = 0), k = 2 pi seed_mode / L_x along the first axis.", check=_vector3),
     Key("seed_mode", "int", 1, "Mode number of the field seed along the first axis.", minimum=1),
+    Key("shape", "int", 1, "Particle shape order of the charge-conserving (Esirkepov) deposit and the field "
+        "gather: 1 linear (cloud-in-cell), 2 quadratic, 3 cubic B-spline. Higher orders lower the grid noise and "
+        "the numerical heating per particle at a higher cost per particle-step (benchmarks/pic_step.py) and need "
+        "3 ghost layers (blocks of at least 3 cells per used axis).", choices=SHAPES),
     Key("filter_passes", "int", 0, "Binomial (1,2,1) current filter passes per step (0: none; with filtering, "
         "gauss_error measures the filter's departure from the unfiltered charge).", minimum=0),
     Key("spectrum_modes", "int", 64, "Fourier modes along the first axis kept in spectrum_E / spectrum_B.",

@@ -6,7 +6,8 @@ Per step, with E^n, B^n and u^{n-1/2}, x^n known:
   -> Esirkepov J^{n+1/2} from x^n -> x^{n+1} -> particles migrate to the ranks owning their positions
   (wrapped at the periodic seam) -> ghost sums of J across block edges -> Yee: B^{n+1/2}, E^{n+1}, B^{n+1}.
 Gather, push, move and deposit run fused in one pass over the particles (`kernels/advance_*`), which also
-flags the particles that may have left the block, so that the migration looks at those only.
+flags the particles that may have left the block, so that the migration looks at those only. `shape` (1, 2, 3)
+is the order of the particle shape of both the gather and the deposit (`kernels/pic/shape_elements`).
 An immobile neutralising background (charge density `background`) enters Gauss's law only.
 """
 
@@ -21,8 +22,12 @@ MARGIN = 1e-6                  # cells
 
 
 class PIC:
-    def __init__(self, mesh, backend, species, pusher="vay", background=0.0, filter_passes=0, forcing=None):
+    def __init__(self, mesh, backend, species, pusher="vay", background=0.0, filter_passes=0, forcing=None,
+                 shape=1):
         self.mesh, self.species, self.pusher = mesh, species, PUSHERS[pusher]
+        self.shape = int(shape)        # particle shape order of the gather and deposit (1, 2, 3)
+        if self.shape > 1 and min(mesh.ghosts[:mesh.ndim]) < 3:
+            raise ValueError(f"shape {self.shape} needs 3 ghost layers, the mesh has {mesh.ghosts}")
         self.forcing = forcing or {}     # species name -> hpcsim.pic.forcing.Forcing (thermodynamic forcing)
         self.fields = YeeFields(mesh, backend)
         self.advance_k, self.deposit_k = backend.kernels("pic.advance"), backend.kernels("pic.deposit")
@@ -63,7 +68,8 @@ class PIC:
         coefficients = None if forcing is None else forcing.coefficients(dt, f.xp)
         velocity, temperature = (False, False) if forcing is None else (forcing.velocity, forcing.temperature_on)
         candidates = self.advance_k.advance(f.e, f.b, f.j, s.x, s.u, s.qm * dt, dt, self.pusher, coefficients,
-                                            velocity, temperature, s.qw, self.inv_h, self.shift, self.h, self.inner)
+                                            velocity, temperature, s.qw, self.inv_h, self.shift, self.h, self.inner,
+                                            self.shape)
         if temperature:
             self.check_runaways(s)
         return candidates
@@ -109,7 +115,7 @@ class PIC:
         """rho on the nodes (owned cells), the background included."""
         rho = self.mesh.zeros(self.fields.xp)
         for s in self.species:
-            self.deposit_k.deposit_rho(rho, s.x, s.qw, self.inv_h, self.shift)
+            self.deposit_k.deposit_rho(rho, s.x, s.qw, self.inv_h, self.shift, self.shape)
         self.mesh.sum_ghosts(rho)
         return rho[self.mesh.interior] + self.background
 

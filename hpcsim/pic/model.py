@@ -12,15 +12,15 @@ import math
 
 import numpy as np
 
-from ..errors import NumericalError
+from ..errors import InputError, NumericalError
 from ..field_state import Unit
 from ..io import Record
 from ..mesh import Mesh
 from ..models import Family, Footprint, Units
 from ..parallel import inside_block
 from ..runtime import Model
-from .deck import (GHOST, SECTIONS, background_field, check, plasma_parameters, resolution_warnings,
-                   species_mass, species_temperatures)
+from .deck import (GHOST, SECTIONS, background_field, check, ghost_for, plasma_parameters,
+                   resolution_warnings, species_mass, species_temperatures)
 from . import krook
 from .diagnostics import Spectra, moments
 from .engine import PIC
@@ -44,7 +44,12 @@ RHO_POSITION = (0.0, 0.0, 0.0)
 class PICModel(Model):
     def __init__(self, deck, comm, backend, rng):
         p = deck["pic"]
-        mesh = Mesh.from_deck(deck, comm, GHOST)
+        mesh = Mesh.from_deck(deck, comm, ghost_for(p["shape"]))
+        small = [a for a in range(mesh.ndim) if mesh.local_shape[a] < mesh.ghost]
+        if small:
+            raise InputError(f"shape = {p['shape']} needs {mesh.ghost} ghost layers and so blocks of at least "
+                             f"{mesh.ghost} cells per axis; this rank's block has {mesh.local_shape[small[0]]} along "
+                             f"axis {small[0]} (use fewer ranks or more cells)", "pic.shape")
         super().__init__(mesh, backend)
         self.b0 = background_field(p)
         norm = math.sqrt(sum(v * v for v in self.b0))
@@ -59,7 +64,7 @@ class PICModel(Model):
         self.b0_norm = norm
         background = -sum(s["charge"] * s["density"] for s in deck["species"]) if p["neutralise"] else 0.0
         self.pic = PIC(mesh, backend, species, pusher=p["pusher"], background=background,
-                       filter_passes=p["filter_passes"], forcing=self.forcing)
+                       filter_passes=p["filter_passes"], forcing=self.forcing, shape=p["shape"])
         self.dump_particles = p["dump_particles"]
         self.sort_every, self.steps = p["sort_every"], 0
         self.spectra = Spectra(mesh, p["spectrum_modes"], self.xp)

@@ -32,6 +32,7 @@ from . import gather_elements as ge
 from . import pic_elements as pe
 from .deposit_cpu import accumulate_unsigned
 from .gather_cpu import fetch_unsigned
+from .shaped import compile_shaped
 from ..twice import compile_for
 
 __all__ = ["advance"]   # the interface shared with the gpu twin
@@ -52,9 +53,24 @@ load_cell, push_cell, store_cell = _cell.load_at, _cell.push_w_at, _cell.store_a
 keep_cell, redo_cell = _cell.keep_at, _cell.redo_at
 
 
+def _shaped_cells(order):
+    """(load, store) of the fused step with the particle shape of `order` (2, 3) (`shaped.compile_shaped`)."""
+    cells = compile_shaped(njit(inline="always", error_model="numpy"), order, ge.fields_at, ae.load_at, ae.store_at,
+                           replace={"fetch": fetch_unsigned, "accumulate": accumulate_unsigned,
+                                    "esirkepov_currents": _cell.esirkepov_currents})
+    return cells.load_at, cells.store_at
+
+
+load_quadratic_cell, store_quadratic_cell = _shaped_cells(2)
+load_cubic_cell, store_cubic_cell = _shaped_cells(3)
+
+
 @functools.lru_cache(maxsize=None)
-def _kernels(used, pusher, forced, velocity, temperature):
-    """(serial range kernel, threaded kernel) with these switches as compile-time constants."""
+def _kernels(used, pusher, forced, velocity, temperature, order=1):
+    """(serial range kernel, threaded kernel) with these switches as compile-time constants (`order`: the
+    particle shape; 2 and 3 take the shaped gather and deposit, 1 the linear kernel as before)."""
+    # the `order` tests in the kernel are pruned before typing (a closure constant): the linear variants compile
+    # the code they compiled before the shaped gather and deposit existed
     used0, used1, used2 = used
     # branch-free temperature flow, flagged particles redone exactly; not with the velocity forcing as well,
     # whose in-place flows around it keep the push loop from vectorising (measured: 95 instead of 66 ns)
@@ -69,7 +85,13 @@ def _kernels(used, pusher, forced, velocity, temperature):
         for first in range(start, stop, CHUNK):
             m = min(CHUNK, stop - first)
             for k in range(m):
-                load_cell(fe_, fb, x, types.uint64(first + k), w, k, inv_h, shift, used0, used1, used2)
+                if order == 2:
+                    load_quadratic_cell(fe_, fb, x, types.uint64(first + k), w, k, inv_h, shift, used0, used1,
+                                        used2)
+                elif order == 3:
+                    load_cubic_cell(fe_, fb, x, types.uint64(first + k), w, k, inv_h, shift, used0, used1, used2)
+                else:
+                    load_cell(fe_, fb, x, types.uint64(first + k), w, k, inv_h, shift, used0, used1, used2)
                 if series:
                     keep_cell(x, u, types.uint64(first + k), w, k)
             for k in range(m):
@@ -83,7 +105,16 @@ def _kernels(used, pusher, forced, velocity, temperature):
                         redo_cell(x, u, types.uint64(first + k), w, k, qm_dt, dt, pusher, f, forced, velocity,
                                   temperature)
             for k in range(m):
-                if store_cell(j, x, types.uint64(first + k), w, k, qw, inv_h, shift, c, inner, used0, used1, used2):
+                if order == 2:
+                    gone = store_quadratic_cell(j, x, types.uint64(first + k), w, k, qw, inv_h, shift, c, inner,
+                                                used0, used1, used2)
+                elif order == 3:
+                    gone = store_cubic_cell(j, x, types.uint64(first + k), w, k, qw, inv_h, shift, c, inner,
+                                            used0, used1, used2)
+                else:
+                    gone = store_cell(j, x, types.uint64(first + k), w, k, qw, inv_h, shift, c, inner, used0,
+                                      used1, used2)
+                if gone:
                     leavers[start + count] = first + k
                     count += 1
         return count
@@ -105,10 +136,10 @@ def _kernels(used, pusher, forced, velocity, temperature):
     return advance_range, threaded
 
 
-def kernels_for(inv_h, pusher, f, velocity, temperature):
+def kernels_for(inv_h, pusher, f, velocity, temperature, order=1):
     used = (inv_h[0] > 0.0, inv_h[1] > 0.0, inv_h[2] > 0.0)
     forced = f is not None and bool(velocity or temperature)
-    return _kernels(used, int(pusher), forced, bool(velocity) and forced, bool(temperature) and forced)
+    return _kernels(used, int(pusher), forced, bool(velocity) and forced, bool(temperature) and forced, int(order))
 
 
 def coefficients(f):
@@ -141,14 +172,16 @@ def columns_of(a):
     return a
 
 
-def advance(fe_, fb, j, x, u, qm_dt, dt, pusher, f, velocity, temperature, qw, inv_h, shift, h, inner=None):
+def advance(fe_, fb, j, x, u, qm_dt, dt, pusher, f, velocity, temperature, qw, inv_h, shift, h, inner=None,
+            order=1):
     """The fused particle step for every particle of a species: E, B gathered at x^n (fe, fb: tuples of the
     component grids, ghosts filled), u pushed from n-1/2 to n+1/2 (pusher 0: Vay, 1: Boris; inside the forcing
     half steps with coefficients f, see `pic_elements.push_forced_move_at`, unless f is None), x moved, and
     the Esirkepov current of the move added into j (tuple of 3 grids; qw = q w / V; axes with inv_h = 0 unused).
     Returns the sorted indices of the particles whose new local cell coordinate lies outside
-    [inner[2a], inner[2a + 1]) on a used axis a (all of them with inner None): the candidates for migration."""
-    serial, threaded = kernels_for(inv_h, pusher, f, velocity, temperature)
+    [inner[2a], inner[2a + 1]) on a used axis a (all of them with inner None): the candidates for migration.
+    `order`: the particle shape (1 linear, 2 quadratic, 3 cubic) of the gather and the deposit."""
+    serial, threaded = kernels_for(inv_h, pusher, f, velocity, temperature, order)
     fe_, fb, j = tuple(fe_), tuple(fb), tuple(j)
     f = coefficients(f)
     inner = EVERYWHERE if inner is None else tuple(float(v) for v in inner)

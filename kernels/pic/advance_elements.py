@@ -25,6 +25,10 @@ block with temperature forcing).
 The arithmetic is that of the separate kernels (`gather_cpu`, `pic_cpu`, `deposit_cpu`), operation for
 operation, so both give the same numbers bit for bit (tested). `f` holds the forcing coefficients (see
 `pic_elements.push_forced_move_at`), used only when `forced`.
+
+Quadratic and cubic shapes (pic.shape = 2, 3) run these same steps, compiled by `shaped.compile_shaped` with
+the shaped interpolation and current in place of the linear ones; the linear kernels compile the code they
+compiled before.
 """
 from .deposit_elements import esirkepov_move  # noqa: F401  (called by name; compile_for binds the compiled ones)
 from .forcing_elements import forcing_half_at  # noqa: F401

@@ -18,8 +18,20 @@ transverse shape F_a. The `used` flags (inv_h_a > 0) select the dimensionality; 
 constants, one compiled loop per dimensionality, so the compiler drops the unused loops. `accumulate` adds into
 the grid: a plain += on the CPU (serial loop), an atomic add on the GPU.
 Positions are not wrapped here: particle migration (`hpcsim.parallel.particles`) wraps them at the periodic seam.
+
+Quadratic and cubic shapes (`shape_elements`, pic.shape = 2, 3) take `esirkepov_shaped_move` and
+`deposit_rho_shaped_at` in place of `esirkepov_move` and `deposit_rho_at` (`shaped.compile_shaped`): the same
+Esirkepov sums (`esirkepov_currents`) over the order + 1 nodes of the shapes when the move keeps the first node
+on every axis, else over the order + 2 nodes of `shape_elements.shape_window`, and rho on order + 1 nodes per
+used axis. The charge-conservation identity holds for any
+pair of shapes whose weights sum to 1, so continuity holds to round-off for every order. A move of less than a
+cell reaches (order + 1) / 2 + 1 nodes beyond the block: ghosts 2 for order 1, 3 for orders 2 and 3
+(`hpcsim.pic.deck.ghost_for`).
 """
 import math
+
+from .shape_elements import shape_weights, shape_window  # noqa: F401  (called by name; compile_shaped binds
+#                                                                  the order's)
 
 THIRD = 1.0 / 3.0
 
@@ -89,7 +101,7 @@ def window(old, new, used):
 def esirkepov_currents(jx, jy, jz, b0, b1, b2, s00, s10, s01, s11, s02, s12, v0, v1, v2, qw, cx, cy, cz,
                        used0, used1, used2, width):
     """J += the Esirkepov current of shapes s0 -> s1 on `width` nodes from (b0, b1, b2) along each used axis
-    (2 when the move stays inside one cell on every axis, else 3)."""
+    (linear shape: 2 when the move stays inside one cell on every axis, else 3; order n: n + 1 or n + 2)."""
     n0, n1, n2 = (width if used0 else 1), (width if used1 else 1), (width if used2 else 1)
     for b in range(n1):                      # J_x: running sum along axis 0
         for c in range(n2):
@@ -150,4 +162,43 @@ def esirkepov_at(jx, jy, jz, x_old, x_new, u, p, qw, inv_h0, inv_h1, inv_h2, sh0
     esirkepov_move(jx, jy, jz, x_old[0, p] * inv_h0 + sh0, x_old[1, p] * inv_h1 + sh1, x_old[2, p] * inv_h2 + sh2,
                    x_new[0, p] * inv_h0 + sh0, x_new[1, p] * inv_h1 + sh1, x_new[2, p] * inv_h2 + sh2,
                    u[0, p] * ginv, u[1, p] * ginv, u[2, p] * ginv, qw, cx, cy, cz, used0, used1, used2)
+    return 0.0
+
+
+def deposit_rho_shaped_at(rho, x, p, qw, inv_h0, inv_h1, inv_h2, sh0, sh1, sh2):
+    """rho += q w S(x_p) / V with the shape bound by `shaped.compile_shaped` (order + 1 nodes per used
+    axis)."""
+    used0, used1, used2 = inv_h0 > 0.0, inv_h1 > 0.0, inv_h2 > 0.0
+    i0, w0 = shape_weights(x[0, p] * inv_h0 + sh0, used0)
+    i1, w1 = shape_weights(x[1, p] * inv_h1 + sh1, used1)
+    i2, w2 = shape_weights(x[2, p] * inv_h2 + sh2, used2)
+    n0, n1, n2 = (len(w0) if used0 else 1), (len(w1) if used1 else 1), (len(w2) if used2 else 1)
+    for a in range(n0):
+        wa = qw * w0[a]
+        for b in range(n1):
+            wab = wa * w1[b]
+            for c in range(n2):
+                accumulate(rho, i0 + a, i1 + b, i2 + c, wab * w2[c])
+    return 0.0
+
+
+def esirkepov_shaped_move(jx, jy, jz, o0, o1, o2, e0, e1, e2, v0, v1, v2, qw, cx, cy, cz, used0, used1, used2):
+    """`esirkepov_move` with the shape bound by `shaped.compile_shaped`: on the order + 1 nodes of the
+    shape when the move keeps the first node on every axis (most moves), else on the order + 2 nodes of the
+    move's window (`shape_window`)."""
+    m00, s00 = shape_weights(o0, used0)
+    m10, s10 = shape_weights(e0, used0)
+    m01, s01 = shape_weights(o1, used1)
+    m11, s11 = shape_weights(e1, used1)
+    m02, s02 = shape_weights(o2, used2)
+    m12, s12 = shape_weights(e2, used2)
+    if m00 == m10 and m01 == m11 and m02 == m12:
+        esirkepov_currents(jx, jy, jz, m00, m01, m02, s00, s10, s01, s11, s02, s12, v0, v1, v2, qw, cx, cy, cz,
+                           used0, used1, used2, len(s00))
+    else:
+        b0, w00, w10 = shape_window(o0, e0, used0)
+        b1, w01, w11 = shape_window(o1, e1, used1)
+        b2, w02, w12 = shape_window(o2, e2, used2)
+        esirkepov_currents(jx, jy, jz, b0, b1, b2, w00, w10, w01, w11, w02, w12, v0, v1, v2, qw, cx, cy, cz,
+                           used0, used1, used2, len(w00))
     return 0.0

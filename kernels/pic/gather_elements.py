@@ -5,8 +5,14 @@ x; B_x along y and z; see `yee_elements`) is interpolated at xi_a - 1/2 on that 
 `used_a` false: inv_h_a = 0) have one node and weight 1; the CPU kernel passes the flags as constants, one
 compiled loop per dimensionality. `fetch` reads one node; the CPU kernels replace it by a read with unsigned
 indices (no test-and-wrap of negative indices: xi >= ghosts >= 1 keeps every index at or above 0).
+
+Quadratic and cubic shapes (pic.shape = 2, 3) gather through `interpolate_shaped` in place of `interpolate`
+(`shaped.compile_shaped`): the same shape as the deposit (`shape_elements`), on the order + 1 nodes per used
+axis, at the same staggered coordinates.
 """
 import math
+
+from .shape_elements import shape_weights  # noqa: F401  (called by name; compile_shaped binds the order's)
 
 
 def fetch(grid, i, j, k):
@@ -60,3 +66,22 @@ def gather_at(ex, ey, ez, bx, by, bz, e, b, x, p, inv_h0, inv_h1, inv_h2, sh0, s
         ex, ey, ez, bx, by, bz, x[0, p] * inv_h0 + sh0, x[1, p] * inv_h1 + sh1, x[2, p] * inv_h2 + sh2,
         used0, used1, used2)
     return 0.0
+
+
+def interpolate_shaped(grid, xi0, xi1, xi2, used0, used1, used2):
+    """`grid` interpolated at (xi0, xi1, xi2) with the shape bound by `shaped.compile_shaped` on
+    order + 1 nodes per used axis, innermost axis first."""
+    i0, w0 = shape_weights(xi0, used0)
+    i1, w1 = shape_weights(xi1, used1)
+    i2, w2 = shape_weights(xi2, used2)
+    n0, n1, n2 = (len(w0) if used0 else 1), (len(w1) if used1 else 1), (len(w2) if used2 else 1)
+    v = 0.0
+    for a in range(n0):
+        va = 0.0
+        for b in range(n1):
+            vb = 0.0
+            for c in range(n2):
+                vb += w2[c] * fetch(grid, i0 + a, i1 + b, i2 + c)
+            va += w1[b] * vb
+        v += w0[a] * va
+    return v

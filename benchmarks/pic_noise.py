@@ -1,0 +1,157 @@
+"""Noise budget of TF-PIC: the numerical collisionality nu_num of a 2D3V field-free thermal electron plasma
+against the particle shape order (pic.shape), particles per cell, current-filter passes and cell size in Debye
+lengths, at a small size.
+
+An imposed temperature anisotropy (T_perp = 2 T_par, par = x in the simulation plane, theta_e = T_par / m c^2 =
+0.01, cells of h = r lambda_D with lambda_D = v_th / omega_pe (r = 1 unless set), random positions with the
+initial E from Gauss's law, neutralising ion background, Vay pusher, dt = 0.35 h) relaxes only through the
+particle noise: a collisionless plasma keeps it (no background field; the Weibel instability of this anisotropy
+needs k d_e < sqrt(T_perp / T_par - 1) = 1 along x, and the box of 32 lambda_D = 3.2 d_e (`--box`) has no mode
+below k d_e = 1.96),
+so A(t) = T_perp / T_par - 1 decays at nu_num: A = A_0 exp(-nu t), fitted
+on ln A over the whole run (the moments are the pressure-tensor temperatures n m <u_a v_a>). The heating rate
+(d ln T / dt of the mean temperature) is fitted too. Each setting reports the cost (ns per particle-step of the
+whole PIC step, measured in the same run), so that the reduction of nu from linear to cubic shapes can be
+stated at equal cost: nu_1(ppc * cost_3 / cost_1) against nu_3(ppc), with nu_1 interpolated as a power law in
+ppc between the measured particle counts.
+
+The box is fixed in Debye lengths, so a setting with cells of r lambda_D has box / r cells per axis and
+N_D = ppc / r^2 particles per Debye area; settings of equal N_D have equal particle counts and so equal cost per
+step at the same shape. Cells larger than lambda_D (r > 1) bring the finite-grid (aliasing) heating that
+higher-order shapes are known to suppress; r < 1 resolves the Debye length.
+
+Run: `NUMBA_NUM_THREADS=1 python benchmarks/pic_noise.py [--box 32] [--t-end 140] [--settings 1:16,1:64,...]`
+(settings: shape:ppc[:filter_passes[:r]]). The default takes a few minutes of compute on one core once the
+kernels are compiled (the first run of a shape compiles its fused step: seconds).
+"""
+import argparse
+import json
+import math
+import time
+
+import numpy as np
+
+DEFAULT = "1:16,1:32,1:64,2:16,3:16,3:32,1:16:2,3:16:2"
+THETA, ANISOTROPY = 0.01, 2.0
+
+
+def temperatures(s):
+    """(T_par, T_perp) of species s: m <u_x v_x>, m <u_y v_y + u_z v_z> / 2 (par = x; the plasma has no drift)."""
+    u = np.asarray(s.u)
+    ginv = 1.0 / np.sqrt(1.0 + np.sum(u * u, axis=0))
+    t = np.mean(u * u * ginv, axis=1) * s.mass
+    return float(t[0]), float(0.5 * (t[1] + t[2]))
+
+
+def run(shape, ppc, passes=0, box=32, t_end=140.0, seed=11, r=1.0):
+    from hpcsim.backend import CPUBackend
+    from hpcsim.mesh import Mesh
+    from hpcsim.parallel import Comm
+    from hpcsim.pic.deck import ghost_for
+    from hpcsim.pic.engine import PIC
+    from hpcsim.pic.loading import solve_initial_field
+    from hpcsim.pic.species import Species, bi_maxwellian
+
+    h = r * math.sqrt(THETA)                               # r Debye lengths (v_th = sqrt(theta) c)
+    cells = int(round(box / r))
+    backend = CPUBackend()
+    mesh = Mesh.create(Comm(), (cells, cells), (cells * h, cells * h), "periodic", ghost=ghost_for(shape))
+    rng = np.random.default_rng([seed, ppc])
+    n = cells * cells * ppc
+    x = np.zeros((3, n))
+    x[:2] = rng.uniform(0.0, cells * h, (2, n))
+    u = bi_maxwellian(rng, n, 1.0, THETA, ANISOTROPY * THETA, b_hat=(1.0, 0.0, 0.0))
+    electrons = Species("electrons", -1.0, 1.0, x, u, np.arange(n), qw=-1.0 / ppc)
+    pic = PIC(mesh, backend, [electrons], background=1.0, filter_passes=passes, shape=shape)
+    solve_initial_field(pic, backend)
+    dt = 0.35 * h
+    steps = int(round(t_end / dt))
+    pic.step(dt)                                           # compile (the first run of a shape: minutes)
+    times, t_par, t_perp = [], [], []
+    every = max(1, steps // 100)
+    clock = 0.0
+    for step in range(steps):
+        if step % 50 == 0:
+            pic.sort()
+        t0 = time.perf_counter()
+        pic.step(dt)
+        clock += time.perf_counter() - t0
+        if step % every == 0 or step == steps - 1:
+            a, b = temperatures(electrons)
+            times.append((step + 2) * dt)
+            t_par.append(a)
+            t_perp.append(b)
+    times, t_par, t_perp = np.array(times), np.array(t_par), np.array(t_perp)
+    anisotropy = t_perp / t_par - 1.0
+    nu = -np.polyfit(times, np.log(anisotropy), 1)[0]
+    mean_t = (t_par + 2.0 * t_perp) / 3.0
+    heating = np.polyfit(times, np.log(mean_t), 1)[0]
+    return {"shape": shape, "ppc": ppc, "filter_passes": passes, "h_over_debye": r,
+            "debye_area_particles": ppc / r ** 2, "cells": cells, "t_end": float(times[-1]), "steps": steps, "nu_num": float(nu), "heating_rate": float(heating),
+            "anisotropy": [float(anisotropy[0]), float(anisotropy[-1])],
+            "ns_per_particle_step": 1e9 * clock / steps / n,
+            "gauss_error": pic.gauss_error(1.0)}
+
+
+def equal_cost(results):
+    """nu of the linear shape at the cost of each higher-order setting, from a power-law fit nu_1 = a ppc^-p
+    over the unfiltered linear runs (None when fewer than 2)."""
+    lin = [r for r in results if r["shape"] == 1 and r["filter_passes"] == 0 and r.get("h_over_debye", 1.0) == 1.0]
+    if len(lin) < 2:
+        return {}
+    slope, icpt = np.polyfit(np.log([r["ppc"] for r in lin]), np.log([r["nu_num"] for r in lin]), 1)
+    cost1 = float(np.mean([r["ns_per_particle_step"] for r in lin]))
+    out = {"linear_exponent": float(slope)}
+    for r in results:
+        if r["shape"] > 1 and r["filter_passes"] == 0 and r.get("h_over_debye", 1.0) == 1.0:
+            ppc1 = r["ppc"] * r["ns_per_particle_step"] / cost1    # linear particles at the same cost
+            nu1 = math.exp(icpt + slope * math.log(ppc1))
+            out[f"{r['shape']}:{r['ppc']}"] = {"linear_ppc_same_cost": ppc1, "linear_nu_same_cost": nu1,
+                                               "reduction": nu1 / r["nu_num"]}
+    return out
+
+
+def table(results, extra):
+    lines = ["| shape | particles/cell | filter passes | h / lambda_D | particles per Debye area | nu_num (omega_pe) | "
+             "heating d ln T/dt (omega_pe) | A(0) -> A(end) | ns per particle-step | gauss_error |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        ratio = r.get("h_over_debye", 1.0)
+        lines.append(f"| {r['shape']} | {r['ppc']} | {r['filter_passes']} | {ratio:g} | {r['ppc'] / ratio ** 2:g} | "
+                     f"{r['nu_num']:.2e} | "
+                     f"{r['heating_rate']:.2e} | {r['anisotropy'][0]:.3f} -> {r['anisotropy'][1]:.3f} | "
+                     f"{r['ns_per_particle_step']:.0f} | {r['gauss_error']:.1e} |")
+    if extra:
+        lines.append("")
+        lines.append(f"linear nu_num ~ ppc^{extra['linear_exponent']:.2f}")
+        for key, v in extra.items():
+            if key != "linear_exponent":
+                lines.append(f"shape:ppc {key}: the linear shape at equal cost has {v['linear_ppc_same_cost']:.1f} "
+                             f"particles/cell and nu_num {v['linear_nu_same_cost']:.2e}: reduction "
+                             f"{v['reduction']:.2f} x")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--box", type=float, default=32.0, help="box side in Debye lengths")
+    ap.add_argument("--t-end", type=float, default=140.0)
+    ap.add_argument("--settings", default=DEFAULT, help="comma-separated shape:ppc[:filter_passes[:h/lambda_D]]")
+    ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--merge", nargs="+", help="no runs: the table of these --json outputs together")
+    a = ap.parse_args()
+    results = []
+    for path in a.merge or []:
+        with open(path) as f:
+            results += json.load(f)["results"]
+    for setting in [] if a.merge else a.settings.split(","):
+        parts = setting.split(":")
+        r = run(int(parts[0]), int(parts[1]), int(parts[2]) if len(parts) > 2 else 0, a.box, a.t_end,
+                r=float(parts[3]) if len(parts) > 3 else 1.0)
+        print(json.dumps(r), flush=True)
+        results.append(r)
+    extra = equal_cost(results)
+    print(table(results, extra))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"results": results, "equal_cost": extra}, f, indent=1)
