@@ -86,49 +86,93 @@ def run(shape, ppc, passes=0, box=32, t_end=140.0, seed=11, r=1.0):
     nu = -np.polyfit(times, np.log(anisotropy), 1)[0]
     mean_t = (t_par + 2.0 * t_perp) / 3.0
     heating = np.polyfit(times, np.log(mean_t), 1)[0]
-    return {"shape": shape, "ppc": ppc, "filter_passes": passes, "h_over_debye": r,
-            "debye_area_particles": ppc / r ** 2, "cells": cells, "t_end": float(times[-1]), "steps": steps, "nu_num": float(nu), "heating_rate": float(heating),
+    return {"shape": shape, "ppc": ppc, "filter_passes": passes, "h_over_debye": r, "seed": seed,
+            "debye_area_particles": ppc / r ** 2, "cells": cells, "t_end": float(times[-1]), "steps": steps,
+            "nu_num": float(nu), "heating_rate": float(heating),
             "anisotropy": [float(anisotropy[0]), float(anisotropy[-1])],
             "ns_per_particle_step": 1e9 * clock / steps / n,
             "gauss_error": pic.gauss_error(1.0)}
 
 
-def equal_cost(results):
-    """nu of the linear shape at the cost of each higher-order setting, from a power-law fit nu_1 = a ppc^-p
-    over the unfiltered linear runs (None when fewer than 2)."""
-    lin = [r for r in results if r["shape"] == 1 and r["filter_passes"] == 0 and r.get("h_over_debye", 1.0) == 1.0]
-    if len(lin) < 2:
-        return {}
-    slope, icpt = np.polyfit(np.log([r["ppc"] for r in lin]), np.log([r["nu_num"] for r in lin]), 1)
-    cost1 = float(np.mean([r["ns_per_particle_step"] for r in lin]))
-    out = {"linear_exponent": float(slope)}
+def key(r):
+    """The setting of a result: (shape, ppc, filter passes, h / lambda_D)."""
+    return r["shape"], r["ppc"], r["filter_passes"], r.get("h_over_debye", 1.0)
+
+
+def summarise(results):
+    """One row per setting: nu_num as the mean over its seeds, with their standard deviation (the statistical
+    error of one run), the mean heating rate and cost."""
+    rows = {}
     for r in results:
-        if r["shape"] > 1 and r["filter_passes"] == 0 and r.get("h_over_debye", 1.0) == 1.0:
-            ppc1 = r["ppc"] * r["ns_per_particle_step"] / cost1    # linear particles at the same cost
-            nu1 = math.exp(icpt + slope * math.log(ppc1))
-            out[f"{r['shape']}:{r['ppc']}"] = {"linear_ppc_same_cost": ppc1, "linear_nu_same_cost": nu1,
-                                               "reduction": nu1 / r["nu_num"]}
+        rows.setdefault(key(r), []).append(r)
+    out = []
+    for (shape, ppc, passes, ratio), runs in rows.items():
+        nu = np.array([r["nu_num"] for r in runs])
+        out.append({"shape": shape, "ppc": ppc, "filter_passes": passes, "h_over_debye": ratio,
+                    "debye_area_particles": ppc / ratio ** 2, "seeds": len(runs), "nu_num": float(nu.mean()),
+                    "nu_std": float(nu.std(ddof=1)) if len(runs) > 1 else float("nan"),
+                    "heating_rate": float(np.mean([r["heating_rate"] for r in runs])),
+                    "ns_per_particle_step": float(np.mean([r["ns_per_particle_step"] for r in runs]))})
     return out
 
 
-def table(results, extra):
-    lines = ["| shape | particles/cell | filter passes | h / lambda_D | particles per Debye area | nu_num (omega_pe) | "
-             "heating d ln T/dt (omega_pe) | A(0) -> A(end) | ns per particle-step | gauss_error |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
-    for r in results:
-        ratio = r.get("h_over_debye", 1.0)
-        lines.append(f"| {r['shape']} | {r['ppc']} | {r['filter_passes']} | {ratio:g} | {r['ppc'] / ratio ** 2:g} | "
-                     f"{r['nu_num']:.2e} | "
-                     f"{r['heating_rate']:.2e} | {r['anisotropy'][0]:.3f} -> {r['anisotropy'][1]:.3f} | "
-                     f"{r['ns_per_particle_step']:.0f} | {r['gauss_error']:.1e} |")
+def equal_cost(rows):
+    """For each unfiltered higher-order setting: nu of the linear shape at the same cost (same cell size, N_D
+    raised by the cost ratio), from a power-law fit nu_1 = a N_D^-p over the unfiltered linear settings of that
+    cell size (skipped where there are fewer than 2), and the reduction nu_1 / nu."""
+    out = {}
+    for r in rows:
+        lin = [q for q in rows if q["shape"] == 1 and q["filter_passes"] == 0
+               and q["h_over_debye"] == r["h_over_debye"]]
+        if r["shape"] == 1 or r["filter_passes"] or len(lin) < 2:
+            continue
+        slope, icpt = np.polyfit(np.log([q["debye_area_particles"] for q in lin]),
+                                 np.log([q["nu_num"] for q in lin]), 1)
+        cost1 = float(np.mean([q["ns_per_particle_step"] for q in lin]))
+        nd1 = r["debye_area_particles"] * r["ns_per_particle_step"] / cost1     # linear N_D at the same cost
+        nu1 = math.exp(icpt + slope * math.log(nd1))
+        out[f"{r['shape']}:{r['ppc']}:0:{r['h_over_debye']:g}"] = {
+            "linear_exponent": float(slope), "linear_debye_area_particles_same_cost": nd1,
+            "linear_nu_same_cost": nu1, "reduction": nu1 / r["nu_num"]}
+    return out
+
+
+def fit(results):
+    """(A, B, rms relative deviation) of the law of `hpcsim.pic.noise`, nu_num N_D = A ln(B lambda_D / (s_n h)),
+    fitted over the unfiltered runs (every seed), with lambda_D and N_D of the initial mean temperature
+    (T_par + 2 T_perp) / 3 = THETA (1 + 2 ANISOTROPY) / 3, as the deck estimate takes them."""
+    from hpcsim.pic.noise import shape_width
+
+    runs = [r for r in results if r["filter_passes"] == 0]
+    stretch = math.sqrt((1.0 + 2.0 * ANISOTROPY) / 3.0)       # lambda_D(mean T) / lambda_D(T_par)
+    x = np.array([math.log(shape_width(r["shape"]) * r.get("h_over_debye", 1.0) / stretch) for r in runs])
+    n_d = np.array([r["ppc"] * (stretch / r.get("h_over_debye", 1.0)) ** 2 for r in runs])
+    nu = np.array([r["nu_num"] for r in runs])
+    slope, icpt = np.polyfit(x, nu * n_d, 1)
+    a = -slope
+    b = math.exp(icpt / a)
+    model = a * np.log(b * np.exp(-x)) / n_d
+    return a, b, float(np.sqrt(np.mean((nu / model - 1.0) ** 2)))
+
+
+def table(rows, extra):
+    lines = ["| shape | particles/cell | filter passes | h / lambda_D | particles per Debye area N_D | "
+             "nu_num (omega_pe) | nu_num N_D | heating d ln T/dt (omega_pe) | ns per particle-step |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        spread = f" +- {r['nu_std']:.1e}" if r["seeds"] > 1 else ""
+        lines.append(f"| {r['shape']} | {r['ppc']} | {r['filter_passes']} | {r['h_over_debye']:g} | "
+                     f"{r['debye_area_particles']:g} | {r['nu_num']:.2e}{spread} | "
+                     f"{r['nu_num'] * r['debye_area_particles']:.4f} | {r['heating_rate']:.1e} | "
+                     f"{r['ns_per_particle_step']:.0f} |")
     if extra:
         lines.append("")
-        lines.append(f"linear nu_num ~ ppc^{extra['linear_exponent']:.2f}")
-        for key, v in extra.items():
-            if key != "linear_exponent":
-                lines.append(f"shape:ppc {key}: the linear shape at equal cost has {v['linear_ppc_same_cost']:.1f} "
-                             f"particles/cell and nu_num {v['linear_nu_same_cost']:.2e}: reduction "
-                             f"{v['reduction']:.2f} x")
+    for name, v in extra.items():
+        if name == "fit":
+            continue
+        lines.append(f"shape:ppc:passes:r {name}: the linear shape at equal cost has N_D = "
+                     f"{v['linear_debye_area_particles_same_cost']:.1f} and nu_num {v['linear_nu_same_cost']:.2e} "
+                     f"(linear nu ~ N_D^{v['linear_exponent']:.2f}): reduction {v['reduction']:.2f} x")
     return "\n".join(lines)
 
 
@@ -137,6 +181,7 @@ if __name__ == "__main__":
     ap.add_argument("--box", type=float, default=32.0, help="box side in Debye lengths")
     ap.add_argument("--t-end", type=float, default=140.0)
     ap.add_argument("--settings", default=DEFAULT, help="comma-separated shape:ppc[:filter_passes[:h/lambda_D]]")
+    ap.add_argument("--seeds", default="11", help="comma-separated loading seeds; each setting runs with each")
     ap.add_argument("--json", help="also write the results here")
     ap.add_argument("--merge", nargs="+", help="no runs: the table of these --json outputs together")
     a = ap.parse_args()
@@ -146,12 +191,18 @@ if __name__ == "__main__":
             results += json.load(f)["results"]
     for setting in [] if a.merge else a.settings.split(","):
         parts = setting.split(":")
-        r = run(int(parts[0]), int(parts[1]), int(parts[2]) if len(parts) > 2 else 0, a.box, a.t_end,
-                r=float(parts[3]) if len(parts) > 3 else 1.0)
-        print(json.dumps(r), flush=True)
-        results.append(r)
-    extra = equal_cost(results)
-    print(table(results, extra))
+        for seed in (int(v) for v in a.seeds.split(",")):
+            r = run(int(parts[0]), int(parts[1]), int(parts[2]) if len(parts) > 2 else 0, a.box, a.t_end, seed,
+                    float(parts[3]) if len(parts) > 3 else 1.0)
+            print(json.dumps(r), flush=True)
+            results.append(r)
+    rows = summarise(results)
+    extra = equal_cost(rows)
+    print(table(rows, extra))
+    a_fit, b_fit, rms = fit(results)
+    extra["fit"] = {"A": a_fit, "B": b_fit, "rms": rms, "runs": sum(r["filter_passes"] == 0 for r in results)}
+    print(f"\nnu_num N_D = A ln(B lambda_D / (s_n h)) over {extra['fit']['runs']} unfiltered runs (lambda_D, N_D of "
+          f"the mean temperature): A = {a_fit:.4f}, B = {b_fit:.2f}, rms deviation {100 * rms:.0f} %")
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"results": results, "equal_cost": extra}, f, indent=1)
+            json.dump({"results": results, "settings": rows, "equal_cost": extra}, f, indent=1)

@@ -22,6 +22,7 @@ import math
 from ..deck.schema import Key, Section, TableArray, ascii_name
 from ..errors import InputError
 from .fields import courant_limit
+from .noise import NOISE_FRACTION, collisionality
 from .units import PROTON_ELECTRON_MASS_RATIO, PlasmaParameters
 
 GHOST = 2                         # ghost layers of the linear shape (the family's minimum)
@@ -86,6 +87,10 @@ PIC = Section("pic", "Electromagnetic particle-in-cell (normalised units: c = 1,
         "3 ghost layers (blocks of at least 3 cells per used axis).", choices=SHAPES),
     Key("filter_passes", "int", 0, "Binomial (1,2,1) current filter passes per step (0: none; with filtering, "
         "gauss_error measures the filter's departure from the unfiltered charge).", minimum=0),
+    Key("growth_rate", "float", 0.0, "Growth rate (omega_pe) of the slowest instability the run must resolve, "
+        "e.g. from linear theory (0: none stated). `check` and `run` warn when a species' estimated numerical "
+        "collisionality (hpcsim/pic/noise.py, from the measured noise budget) exceeds "
+        f"{NOISE_FRACTION:g} of it: the instability would not separate from the particle noise.", minimum=0.0),
     Key("spectrum_modes", "int", 64, "Fourier modes along the first axis kept in spectrum_E / spectrum_B.",
         minimum=1),
     Key("sort_every", "int", 50, "Sort the particles by cell every this many steps (0: never): keeps the fused "
@@ -270,7 +275,26 @@ def resolution_warnings(deck):
         if worst > CELLS_PER_DEBYE_WARNING:
             out.append(f"species {s['name']}: cells of {worst:.1f} Debye lengths (> {CELLS_PER_DEBYE_WARNING:g}, "
                        "temperature along the axis): expect numerical heating (finite-grid instability)")
+        noise = species_collisionality(s, p, spacing)
+        if p["growth_rate"] > 0.0 and noise > NOISE_FRACTION * p["growth_rate"]:
+            out.append(f"species {s['name']}: estimated numerical collisionality nu_num = {noise:.2g} omega_pe "
+                       f"({s['particles_per_cell']} particles per cell, shape {p['shape']}) exceeds "
+                       f"{NOISE_FRACTION:g} of pic.growth_rate = {p['growth_rate']:.2g}: the instability will not "
+                       "separate from the particle noise (it needs more particles per Debye area: more particles "
+                       "per cell or a hotter plasma; docs/tf_results.md, noise budget)")
     return out
+
+
+def species_collisionality(s, p, spacing):
+    """Estimated nu_num (omega_pe) of a species (`noise.collisionality`) at its mean temperature
+    (T_par + 2 T_perp) / 3; 0 for a cold species."""
+    t_par, t_perp = species_temperatures(s, p, "species")
+    theta = (t_par + 2.0 * t_perp) / 3.0
+    if theta <= 0.0:
+        return 0.0
+    charge2_density = s["charge"] ** 2 * s["density"]
+    return collisionality(s["particles_per_cell"], math.sqrt(charge2_density / species_mass(s, p)),
+                          math.sqrt(theta / charge2_density), spacing, p["shape"])
 
 
 def check_forcing(s, p, where):
