@@ -116,10 +116,11 @@ def summarise(results):
     return out
 
 
-def equal_cost(rows):
+def equal_cost(rows, cost_ratios=None):
     """For each unfiltered higher-order setting: nu of the linear shape at the same cost (same cell size, N_D
-    raised by the cost ratio), from a power-law fit nu_1 = a N_D^-p over the unfiltered linear settings of that
-    cell size (skipped where there are fewer than 2), and the reduction nu_1 / nu."""
+    raised by the cost ratio: `cost_ratios[shape]` where given, e.g. from `pic_shapes_cost.py`, else the ratio
+    of the costs measured in these runs), from a power-law fit nu_1 = a N_D^-p over the unfiltered linear
+    settings of that cell size (skipped where there are fewer than 2), and the reduction nu_1 / nu."""
     out = {}
     for r in rows:
         lin = [q for q in rows if q["shape"] == 1 and q["filter_passes"] == 0
@@ -129,7 +130,8 @@ def equal_cost(rows):
         slope, icpt = np.polyfit(np.log([q["debye_area_particles"] for q in lin]),
                                  np.log([q["nu_num"] for q in lin]), 1)
         cost1 = float(np.mean([q["ns_per_particle_step"] for q in lin]))
-        nd1 = r["debye_area_particles"] * r["ns_per_particle_step"] / cost1     # linear N_D at the same cost
+        ratio = (cost_ratios or {}).get(r["shape"], r["ns_per_particle_step"] / cost1)
+        nd1 = r["debye_area_particles"] * ratio                                   # linear N_D at the same cost
         nu1 = math.exp(icpt + slope * math.log(nd1))
         out[f"{r['shape']}:{r['ppc']}:0:{r['h_over_debye']:g}"] = {
             "linear_exponent": float(slope), "linear_debye_area_particles_same_cost": nd1,
@@ -184,6 +186,8 @@ if __name__ == "__main__":
     ap.add_argument("--seeds", default="11", help="comma-separated loading seeds; each setting runs with each")
     ap.add_argument("--json", help="also write the results here")
     ap.add_argument("--merge", nargs="+", help="no runs: the table of these --json outputs together")
+    ap.add_argument("--cost-ratios", help="shape:ratio,... cost per particle-step against the linear shape for the "
+                    "equal-cost comparison (e.g. 2:1.79,3:3.90 from pic_shapes_cost.py); default: this run's")
     a = ap.parse_args()
     results = []
     for path in a.merge or []:
@@ -197,7 +201,9 @@ if __name__ == "__main__":
             print(json.dumps(r), flush=True)
             results.append(r)
     rows = summarise(results)
-    extra = equal_cost(rows)
+    ratios = {int(k): float(v) for k, v in (item.split(":") for item in a.cost_ratios.split(","))} \
+        if a.cost_ratios else None
+    extra = equal_cost(rows, ratios)
     print(table(rows, extra))
     a_fit, b_fit, rms = fit(results)
     extra["fit"] = {"A": a_fit, "B": b_fit, "rms": rms, "runs": sum(r["filter_passes"] == 0 for r in results)}
