@@ -128,6 +128,10 @@ SPECIES = TableArray("species", "A particle species (any number of [[species]] t
         "each group of 8 at one position): a plasma without magnetic noise for clean linear phases.",
         choices=("random", "quantiles")),
     Key("mirror_momenta", "bool", False, "Load momenta in +-u pairs (zero mean momentum, lower current noise)."),
+    Key("momentum_distribution", "str", "maxwellian", "maxwellian: u = sqrt(T/m) g (a momentum-space Maxwellian, "
+        "pressure below n T by O(T/m c^2), only for T << m c^2); juttner: the isotropic Maxwell-Juttner "
+        "distribution, pressure exactly n T at any temperature (hpcsim/pic/juttner.py; isotropic, no drift, "
+        "random loading, no Krook collisions).", choices=("maxwellian", "juttner")),
     Key("krook_rate", "float", 0.0, "Krook (BGK) collision rate nu in omega_pe: a fraction 1 - exp(-nu dt) of "
         "the particles is resampled per step from a Maxwellian with exactly their momentum and energy.",
         minimum=0.0),
@@ -224,11 +228,14 @@ def check(deck):
         if s["charge"] == 0.0:
             raise InputError("must not be zero (neutral particles do not couple to the fields)", f"{where}.charge")
         mass = species_mass(s, p)
+        if s["momentum_distribution"] == "juttner":
+            check_juttner(s, p, where)
         for key, theta in zip(("temperature_par", "temperature_perp"), species_temperatures(s, p, where)):
-            if theta >= mass:
+            if theta >= mass and s["momentum_distribution"] == "maxwellian":
                 name = "temperature" if "temperature" in s else key
                 raise InputError(f"T / m c^2 = {theta / mass:.3g} >= 1: the loader samples a non-relativistic "
-                                 f"Maxwellian (T << m c^2)", f"{where}.{name}")
+                                 f"Maxwellian (T << m c^2; momentum_distribution = \"juttner\" loads any "
+                                 f"temperature)", f"{where}.{name}")
         check_forcing(s, p, where)
         if s["momentum_loading"] == "quantiles":
             if s["particles_per_cell"] % QUANTILE_GROUP:
@@ -295,6 +302,23 @@ def species_collisionality(s, p, spacing):
     charge2_density = s["charge"] ** 2 * s["density"]
     return collisionality(s["particles_per_cell"], math.sqrt(charge2_density / species_mass(s, p)),
                           math.sqrt(theta / charge2_density), spacing, p["shape"])
+
+
+def check_juttner(s, p, where):
+    """What the Juttner loader does not cover (yet): anisotropy, drift, quantile loading, Krook collisions (whose
+    resampling is Maxwellian)."""
+    t_par, t_perp = species_temperatures(s, p, where)
+    key = f"{where}.momentum_distribution"
+    if t_par != t_perp:
+        raise InputError(f"the Juttner loader is isotropic; temperature_par = {t_par:g} and temperature_perp = "
+                         f"{t_perp:g} differ", key)
+    if any(s["drift"]):
+        raise InputError("the Juttner loader has no drift (a boosted Juttner distribution is not implemented)", key)
+    if s["momentum_loading"] != "random":
+        raise InputError("the Juttner loader needs momentum_loading = \"random\"", key)
+    if s["krook_rate"] > 0.0:
+        raise InputError("Krook collisions resample from a non-relativistic Maxwellian: not with a Juttner species",
+                         key)
 
 
 def check_forcing(s, p, where):

@@ -21,6 +21,7 @@ from ..errors import NumericalError
 from ..linalg.config import make_solver
 from ..linalg.operators import ShiftedLaplacian
 from .deck import QUANTILE_GROUP, species_mass, species_temperatures
+from .juttner import juttner_momenta
 from .sampling import CounterStreams, RankStreams
 from .species import Species, cell_positions, maxwellian_momenta, quantile_bi_maxwellian
 
@@ -70,7 +71,10 @@ def load_species(deck, mesh, rng, b_hat, xp=np):
         else:
             x, ids = cell_positions(mesh, ppc, sampler, s["quiet_start"])
             g = sampler.normals(ids, ppc, s["mirror_momenta"])
-            u = maxwellian_momenta(g, mass, t_par, t_perp, b_hat, s["drift"])
+            if s["momentum_distribution"] == "juttner":
+                u = juttner_momenta(g, mass, t_par)
+            else:
+                u = maxwellian_momenta(g, mass, t_par, t_perp, b_hat, s["drift"])
         if s["velocity_perturbation"]:
             k = 2.0 * math.pi * s["perturbation_mode"] / mesh.length[0]
             u[0] += s["velocity_perturbation"] * np.sin(k * (x[0] - mesh.origin[0]))
