@@ -62,7 +62,7 @@ def test_each_kernel_matches_cpu(shape, bc):
     assert dots[1] == pytest.approx(dots[0], rel=1e-12)
 
 
-@pytest.mark.parametrize("levels", [1, 2, 3])
+@pytest.mark.parametrize("levels", [1, 2, 3, "auto"])
 @pytest.mark.parametrize("shape,bc", CASES)
 def test_forward_pass_matches_cpu(shape, bc, levels):
     mesh = Mesh.create(Comm(), shape, [1.0] * len(shape), bc)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .network import Conv, Network, Pool, program
+from .network import Conv, Network, Pool
 
 
 def _torch():
@@ -31,14 +31,15 @@ def _torch():
 
 
 def build_model(ndim, channels, inputs, levels=1):
-    """The torch module of `network.program(levels)` (ConvNd, padding 1 with zeros; avg_pool with ceil_mode, so an
-    odd axis pools to ceil(n/2) cells, the last the mean of one; upsampling by repetition, cropped to the fine
-    size)."""
+    """The torch module of the network's program for the grid of its input (`Network.program_for`; ConvNd, padding
+    1 with zeros; avg_pool with ceil_mode, so an odd axis pools to ceil(n/2) cells, the last the mean of one;
+    upsampling by repetition, cropped to the fine size). `levels = "auto"`: the shared network, whose level count
+    follows the input's grid."""
     torch = _torch()
     nn, F = torch.nn, torch.nn.functional
     conv = (nn.Conv1d, nn.Conv2d, nn.Conv3d)[ndim - 1]
     pool = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[ndim - 1]
-    steps = program(levels)
+    layout = Network(ndim, channels, inputs, {}, {}, levels)
 
     class DCDMNet(nn.Module):
         def __init__(self):
@@ -49,7 +50,7 @@ def build_model(ndim, channels, inputs, levels=1):
 
         def forward(self, x):
             buf = {"x": x}
-            for step in steps:
+            for step in layout.program_for(tuple(x.shape[2:]))[1]:
                 if isinstance(step, Conv):
                     v = self.convs[step.weight](buf[step.src])
                     if step.res:
