@@ -23,7 +23,8 @@ CASES = [((4, 6), "dirichlet"), ((4, 2, 4), ["dirichlet", "neumann", "periodic"]
 
 def random_network(ndim, channels, inputs, seed, levels=1):
     rng = np.random.default_rng(seed)
-    weights = {name: (rng.standard_normal(w).astype(np.float32) * 0.3, rng.standard_normal(b).astype(np.float32))
+    weights = {name: (rng.standard_normal(w).astype(np.float32) * 0.3,
+                      rng.standard_normal(b).astype(np.float32) * (levels != "auto"))     # shared: no biases
                for name, (w, b) in Network.shapes(ndim, channels, inputs, levels).items()}
     return Network(ndim, channels, inputs, weights, {}, levels)
 

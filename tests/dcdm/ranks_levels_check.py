@@ -14,7 +14,8 @@ from hpcsim.parallel import Comm
 
 def random_network(levels, seed=3):
     rng = np.random.default_rng(seed)
-    weights = {name: (rng.standard_normal(w).astype(np.float32) * 0.3, rng.standard_normal(b).astype(np.float32))
+    weights = {name: (rng.standard_normal(w).astype(np.float32) * 0.3,
+                      rng.standard_normal(b).astype(np.float32) * (levels != "auto"))     # shared: no biases
                for name, (w, b) in Network.shapes(2, 4, 1, levels).items()}
     return Network(2, 4, 1, weights, {}, levels)
 

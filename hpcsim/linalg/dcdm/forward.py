@@ -8,7 +8,9 @@ with ceil_mode). So any global grid works on one rank; on several, every block e
 needs a multiple of 2^levels cells there (the coarse blocks must tile the coarse grid; a clear error otherwise,
 also for the shared network, whose levels are never cut to fit the blocks, so that its result does not depend on
 the rank count). Before a convolution the ghosts of its source are filled channel by channel: neighbour blocks by
-halo exchange, zeros at physical faces (PyTorch's zero padding). Periodic axes wrap instead, which a network trained with zero padding has not seen.
+halo exchange, zeros at physical faces (PyTorch's zero padding). Periodic axes wrap instead, which a network
+trained with zero padding has not seen. The shared network's residual-channel factor (`Network.input_scale`) is
+folded into the first convolution's kernel.
 
 `TorchForward` runs the same network by PyTorch where it is installed (one CPU rank); `make_forward` picks the
 faster of the two when asked for "auto".
@@ -51,8 +53,12 @@ class Forward:
         self.meshes = level_meshes(mesh, levels)
         self.factor = tuple(2 if a < mesh.ndim else 1 for a in range(3))
         pad = (1,) * (3 - mesh.ndim)
+        weights = dict(network.weights)
+        w, b = weights["in"]
+        weights["in"] = (np.concatenate([w[:, :1] * np.float32(network.input_scale(tuple(mesh.global_shape))),
+                                         w[:, 1:]], axis=1), b)      # conv_in(s x_0, x_1) with s on the kernel
         self.weights = {name: (self.xp.asarray(np.ascontiguousarray(w.reshape(w.shape + pad))), self.xp.asarray(b))
-                        for name, (w, b) in network.weights.items()}
+                        for name, (w, b) in weights.items()}
         channels = {"x": network.inputs, "y": 1}
         self.buffers = {name: self.xp.zeros((channels.get(name, network.channels),) + self.meshes[level].array_shape,
                                             np.float32) for name, level in self.level_of.items()}

@@ -27,8 +27,13 @@ B_d = B_dl and one up block B_u = B_ul for every l, and L chosen from the grid n
 (pool until the smallest axis of the coarsest grid has at most 2 cells: 32 -> 4 levels, 64 -> 5, 128 -> 6), so
 its receptive field covers the grid at every size with the same parameters. No per-level scale is needed for the
 growth of A^-1 with the grid spacing: a contribution from level l passes through l up blocks, so a gain of B_u
-compounds geometrically with the level, as a coarse-grid correction's size does. `program(L, shared=True)` lists
-its steps for one grid; `Network.program_for(shape)` caches them per grid shape.
+compounds geometrically with the level, as a coarse-grid correction's size does. For that gain to mean the same
+on levels the training grid never had, the shared network has no biases (every bias is zero): ReLU blocks are
+then positively homogeneous, B(c h) = c B(h), so a block acts alike on whatever magnitude reaches its level. It
+reads the residual channel at unit mean square per cell, x_0 sqrt(n_1 ... n_D) (`input_scale`), so that a
+unit-norm residual feeds it values of the same size on every grid (the fluid mask channel, 0 or 1, does not
+scale). `program(L, shared=True)` lists its steps for one grid; `Network.program_for(shape)` caches them per
+grid shape.
 """
 from dataclasses import dataclass
 
@@ -135,6 +140,8 @@ class Network:
 
     def __post_init__(self):
         check_levels(self.levels)
+        if self.shared and any(np.any(b) for _, b in self.weights.values()):
+            raise ValueError("the shared network (levels 'auto') has no biases: every bias must be zero")
 
     @property
     def shared(self):
@@ -143,6 +150,10 @@ class Network:
     def levels_for(self, shape):
         """The pooling levels the network runs on a grid of `shape` (cells per used axis)."""
         return auto_levels(shape) if self.shared else self.levels
+
+    def input_scale(self, shape):
+        """The factor on the residual channel: sqrt(cells of `shape`) for the shared network, else 1."""
+        return float(np.sqrt(np.prod(shape))) if self.shared else 1.0
 
     def program_for(self, shape):
         """(levels, steps, buffer -> level) of the network on a grid of `shape` (cached per level count)."""
@@ -161,7 +172,8 @@ class Network:
 
     @property
     def parameters(self):
-        return sum(w.size + b.size for w, b in self.weights.values())
+        """Trained numbers: kernels and biases (the shared network's zero biases are not parameters)."""
+        return sum(w.size + (0 if self.shared else b.size) for w, b in self.weights.values())
 
     def save(self, path):
         """Write the weights, `levels` and `meta` (strings and numbers: how it was trained) to an HDF5 file: format
