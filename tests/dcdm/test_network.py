@@ -221,17 +221,19 @@ def test_one_level_files_without_the_attribute_load_and_give_the_same_output(tmp
     np.testing.assert_array_equal(out[0], out[1])
 
 
-@pytest.mark.parametrize("name,levels", [("box2d_l1", 1), ("obstacles3d_l1", 1), ("box2d", 4), ("box3d", 3)])
+@pytest.mark.parametrize("name,levels", [("box2d_l1", 1), ("obstacles3d_l1", 1), ("box2d", 4), ("box3d", 3),
+                                         ("box2d_shared", "auto")])
 def test_shipped_models_load_with_their_level_count(name, levels):
-    """The one-level models are files of the old format (/1, no `levels`); every shipped model runs the same
-    on the kernels as on PyTorch (float32 round-off, as above) on a grid not divisible by 2^levels."""
+    """The one-level models are files of the old format (/1, no `levels`), the shared ones of format /3; every
+    shipped model runs the same on the kernels as on PyTorch (float32 round-off, as above) on a grid not divisible
+    by 2^levels."""
     import h5py
 
-    from hpcsim.linalg.dcdm.network import FORMAT, FORMAT_ONE_LEVEL
+    from hpcsim.linalg.dcdm.network import FORMAT, FORMAT_ONE_LEVEL, FORMAT_SHARED
     from hpcsim.linalg.dcdm.solver import weights_path
 
     with h5py.File(weights_path(name), "r") as f:
-        assert f.attrs["format"].decode() == (FORMAT_ONE_LEVEL if levels == 1 else FORMAT)
+        assert f.attrs["format"].decode() == {1: FORMAT_ONE_LEVEL, "auto": FORMAT_SHARED}.get(levels, FORMAT)
     network = Network.load(weights_path(name))
     assert network.levels == levels
     shape = (20, 14) if network.ndim == 2 else (10, 7, 9)
@@ -244,7 +246,7 @@ def test_shipped_models_load_with_their_level_count(name, levels):
     ours = mesh.owned(forward.run()[0])
     with torch.no_grad():
         theirs = train.from_network(network)(torch.from_numpy(x)[None])[0, 0].numpy()
-    convs = len(network.weights)
+    convs = sum(isinstance(step, Conv) for step in network.program_for(shape)[1])
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-7 * convs * np.abs(theirs).max())
 
 
