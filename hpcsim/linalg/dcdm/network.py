@@ -32,15 +32,14 @@ on levels the training grid never had, the shared network has no biases (every b
 then positively homogeneous, B(c h) = c B(h), so a block acts alike on whatever magnitude reaches its level. It
 reads the residual channel at unit mean square per cell, x_0 sqrt(n_1 ... n_D) (`input_scale`), so that a
 unit-norm residual feeds it values of the same size on every grid (the fluid mask channel, 0 or 1, does not
-scale). `program(L, shared=True)` lists its steps for one grid; `Network.program_for(shape)` caches them per
-grid shape.
+scale). `program(L, shared=True)` lists its steps for one grid (cached per level count); `Network.program_for(shape)`
+picks L for a grid.
 """
 from dataclasses import dataclass
+from functools import lru_cache
 
 import h5py
 import numpy as np
-
-from functools import lru_cache
 
 FORMAT = "hpcsim-dcdm-weights/2"         # with the `levels` attribute
 FORMAT_ONE_LEVEL = "hpcsim-dcdm-weights/1"   # older files: one pooling level
