@@ -33,8 +33,8 @@ then positively homogeneous, B(c h) = c B(h), so a block acts alike on whatever 
 reads the residual channel at unit mean square per cell, x_0 sqrt(n_1 ... n_D) (`input_scale`), so that a
 unit-norm residual feeds it values of the same size on every grid beside the fluid mask channel (0 or 1, not
 scaled; without that channel the bias-free network is homogeneous, N(c x) = c N(x), and the scale changes only the
-direction's length, which DCDM ignores). `program(L, shared=True)` lists its steps for one grid (cached per level count); `Network.program_for(shape)`
-picks L for a grid.
+direction's length, which DCDM ignores). `program(L, shared=True)` lists its steps for one grid (cached per
+level count); `Network.program_for(shape)` picks L for a grid.
 """
 from dataclasses import dataclass
 from functools import lru_cache
