@@ -15,10 +15,12 @@ one-off timing that picks its forward pass) is reported apart from the solve. Ev
 warm-up solves first (multigrid on a grid above its direct-solve size, 8192 cells, below which MG-PCG is one
 sparse LU solve). One process, one rank, the threads numba is given (and as many for PyTorch).
 Run: `python benchmarks/dcdm.py [--cases box2d ...] [--factors 1 2 4] [--methods ...] [--rhs gaussian noise]
-[--inference auto|kernels|torch] [--model CASE=NAME ...] [--out FILE]`; `--model` solves a case with another
-weights file (a shipped name such as box2d_l4, or a path) than the shipped model named after the case;
-writes benchmarks/results/dcdm.json (with the stall safeguard's CG steps per learned solve, `fallbacks`) and
-prints a markdown table (with the model, its pooling levels and the load average before and after each solve).
+[--inference auto|kernels|torch] [--model CASE=NAME ...] [--out FILE] [--append]`; `--model` solves a case with
+another weights file (a shipped name such as box2d_l1, or a path) than the shipped model named after the case;
+writes benchmarks/results/dcdm.json (with the stall safeguard's CG steps per learned solve, `fallbacks`; with
+--append its rows replace the file's rows of the same case, model, grid, right-hand side and method, and the
+others stay) and prints a markdown table (with the model, the pooling levels it runs on the grid, "auto" for
+the shared network, and the load average before and after each solve).
 """
 import argparse
 import importlib.util
@@ -84,6 +86,7 @@ def main():
     parser.add_argument("--model", nargs="+", default=[], metavar="CASE=NAME",
                         help="weights for a case other than the shipped model of its name")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "dcdm.json"))
+    parser.add_argument("--append", action="store_true", help="keep the file's rows of other solves")
     args = parser.parse_args()
     if importlib.util.find_spec("torch") is not None:     # PyTorch inference: as many threads as numba's
         import torch
@@ -107,14 +110,26 @@ def main():
                 for method in args.methods:
                     load = os.getloadavg()[0]
                     r = solve(op, b, models[case], METHODS[method], args.inference)
-                    r.update(case=case, model=models[case], levels=network.levels, factor=factor, rhs=name,
-                             grid="x".join(map(str, mesh.global_shape)), method=method,
+                    levels = network.levels_for(tuple(mesh.global_shape))
+                    r.update(case=case, model=models[case], levels=levels, shared=network.shared, factor=factor,
+                             rhs=name, grid="x".join(map(str, mesh.global_shape)), method=method,
                              params=network.parameters, load_before=load, load_after=os.getloadavg()[0])
                     rows.append(r)
-                    print(f"| {case} | {models[case]} ({network.levels}) | {r['grid']} | {name} | {method} | "
+                    shared = ", auto" if network.shared else ""
+                    print(f"| {case} | {models[case]} ({levels}{shared}) | {r['grid']} | {name} | {method} | "
                           f"{r['iterations']} | {r['setup_s']:.2f} | {r['solve_s']:.2f} | {r['residual']:.1e} | "
                           f"{load:.1f}-{r['load_after']:.1f} |", flush=True)
-    Path(args.out).write_text(json.dumps(rows, indent=1))
+    write(Path(args.out), rows, args.append)
+
+
+def write(path, rows, append):
+    """The rows as JSON; with `append` after the file's rows of other (case, model, grid, rhs, method)."""
+    def key(r):
+        return r["case"], r["model"], r["grid"], r["rhs"], r["method"]
+
+    new = {key(r) for r in rows}
+    old = [r for r in json.loads(path.read_text()) if key(r) not in new] if append and path.exists() else []
+    path.write_text(json.dumps(old + rows, indent=1))
 
 
 if __name__ == "__main__":

@@ -165,11 +165,39 @@ def _run(args, comm, stop):
 
 
 # -- check -------------------------------------------------------------------------------------------------
+def _check_training_deck(args):
+    """`hpcsim check` of a DCDM training deck ([mesh] and [dcdm], no solver section): the keys of `hpcsim train`."""
+    from .linalg.dcdm.trainrun import load_deck
+
+    try:
+        deck = load_deck(args.deck, args.set or [])
+    except InputError as exc:
+        _fail(str(exc))
+        return EXIT_INPUT
+    t = deck["dcdm"]
+    print(f"{args.deck}: valid DCDM training deck; mesh {deck['mesh']['shape']}; network levels {t['levels']!r}, "
+          f"{t['channels']} channels; {t['epochs']} epoch(s) of {t['samples']} right-hand sides")
+    return 0
+
+
+def _is_training_deck(path):
+    from .deck.loader import read_toml
+    from .models import FAMILIES
+
+    try:
+        table = read_toml(path)
+    except InputError:
+        return False
+    return "dcdm" in table and not any(name in table for name in FAMILIES)
+
+
 def cmd_check(args):
     from .deck import load
     from .estimate import check_fits, estimate
     from .parallel import choose_process_grid
 
+    if _is_training_deck(args.deck):
+        return _check_training_deck(args)
     try:
         deck = load(args.deck, args.set or [])
         shape = deck["mesh"]["shape"]

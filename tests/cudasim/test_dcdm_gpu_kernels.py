@@ -23,7 +23,8 @@ CASES = [((4, 6), "dirichlet"), ((4, 2, 4), ["dirichlet", "neumann", "periodic"]
 
 def random_network(ndim, channels, inputs, seed, levels=1):
     rng = np.random.default_rng(seed)
-    weights = {name: (rng.standard_normal(w).astype(np.float32) * 0.3, rng.standard_normal(b).astype(np.float32))
+    weights = {name: (rng.standard_normal(w).astype(np.float32) * 0.3,
+                      rng.standard_normal(b).astype(np.float32) * (levels != "auto"))     # shared: no biases
                for name, (w, b) in Network.shapes(ndim, channels, inputs, levels).items()}
     return Network(ndim, channels, inputs, weights, {}, levels)
 
@@ -62,7 +63,7 @@ def test_each_kernel_matches_cpu(shape, bc):
     assert dots[1] == pytest.approx(dots[0], rel=1e-12)
 
 
-@pytest.mark.parametrize("levels", [1, 2, 3])
+@pytest.mark.parametrize("levels", [1, 2, 3, "auto"])
 @pytest.mark.parametrize("shape,bc", CASES)
 def test_forward_pass_matches_cpu(shape, bc, levels):
     mesh = Mesh.create(Comm(), shape, [1.0] * len(shape), bc)

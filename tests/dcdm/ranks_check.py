@@ -1,6 +1,7 @@
 """Run under mpiexec -n 1 and -n 2 by test_solver.py: Lanczos Ritz values and DCDM / FCG+DCDM solves with the
-shipped 2-D models (box and obstacles, 32 x 32: the 4-level networks need blocks of 16 cells per rank), one line
-per case: name, iterations, true residual, ||x||, the lowest Ritz values."""
+shipped 2-D models (box, box with the shared network and obstacles, 32 x 32: the 4-level networks, and the
+shared one with its 4 levels there, need blocks of 16 cells per rank), one line per case: name, iterations, true
+residual, ||x||, the lowest Ritz values."""
 import numpy as np
 
 from hpcsim.backend import CPUBackend
@@ -14,6 +15,7 @@ from hpcsim.parallel import Comm
 comm = Comm()
 mesh = Mesh.create(comm, (32, 32), (1.0, 1.0), "dirichlet", process_grid=[comm.size, 1])
 cases = [("box", ShiftedLaplacian(mesh, 0.0, 1.0, CPUBackend()), "box2d"),
+         ("shared", ShiftedLaplacian(mesh, 0.0, 1.0, CPUBackend()), "box2d_shared"),
          ("obstacles", ObstacleLaplacian(mesh, 0.0, 1.0, [[0.35, 0.4, 0.15], [0.7, 0.65, 0.12]], CPUBackend()),
           "obstacles2d")]
 for name, op, model in cases:

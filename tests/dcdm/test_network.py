@@ -10,7 +10,7 @@ import pytest
 from conftest import run_mpi
 from hpcsim.backend import CPUBackend
 from hpcsim.linalg.dcdm.forward import Forward, TorchForward, make_forward
-from hpcsim.linalg.dcdm.network import Network
+from hpcsim.linalg.dcdm.network import Conv, Network
 from hpcsim.linalg.dcdm.obstacles import ObstacleLaplacian
 from hpcsim.linalg.operators import ShiftedLaplacian
 from hpcsim.mesh import Mesh
@@ -89,23 +89,27 @@ CASES = [((12, 8), "dirichlet", 1, 1), ((8, 6, 4), ["dirichlet", "neumann", "dir
          ((10, 8), "dirichlet", 2, 1),
          ((16, 16), "dirichlet", 1, 2), ((13, 7), "dirichlet", 2, 2), ((24, 20), "dirichlet", 1, 3),
          ((11, 9), "dirichlet", 2, 3), ((8, 8, 8), "dirichlet", 1, 2), ((9, 6, 5), "dirichlet", 2, 2),
-         ((8, 8, 8), "dirichlet", 1, 3), ((7, 10, 5), ["dirichlet", "neumann", "dirichlet"], 1, 3)]
+         ((8, 8, 8), "dirichlet", 1, 3), ((7, 10, 5), ["dirichlet", "neumann", "dirichlet"], 1, 3),
+         ((16, 16), "dirichlet", 1, "auto"), ((13, 7), "dirichlet", 2, "auto"), ((41, 37), "dirichlet", 1, "auto"),
+         ((9, 6, 5), "dirichlet", 2, "auto"), ((12, 16, 20), "dirichlet", 1, "auto")]
 
 
 @pytest.mark.parametrize("shape,bc,inputs,levels", CASES)
 def test_kernel_forward_equals_torch(shape, bc, inputs, levels, tmp_path):
     """Export to HDF5, load, run the numba kernels: equal to PyTorch's float32 forward pass to round-off, for 1-3
-    pooling levels and grids not divisible by 2^levels (odd axes pool to ceil(n/2) cells). Tolerance: float32
-    round-off, 2e-7 of the output's scale per convolution of the network (each conv's sum is rounded in a
-    different order by PyTorch and by the kernels, which accumulate in float64)."""
+    pooling levels and the shared network (2-5 levels here), on grids not divisible by 2^levels (odd axes pool to
+    ceil(n/2) cells). Tolerance: float32 round-off, 2e-7 of the output's scale per convolution the network runs
+    (each conv's sum is rounded in a different order by PyTorch and by the kernels, which accumulate in
+    float64)."""
     ndim = len(shape)
-    model = random_model(ndim, 16 if ndim == 2 else 6, inputs, seed=ndim + inputs + 10 * levels, levels=levels)
+    model = random_model(ndim, 16 if ndim == 2 else 6, inputs, seed=ndim + inputs + len(str(levels)), levels=levels)
     train.to_network(model, {"note": "test"}).save(tmp_path / "w.h5")
     network = Network.load(tmp_path / "w.h5")
     assert network.meta == {"note": "test"} and network.levels == levels
     mesh = Mesh.create(COMM, shape, (1.0,) * ndim, bc)
     forward = Forward(network, mesh, CPUBackend())
-    assert forward.meshes[-1].global_shape == tuple(-(-n // 2 ** levels) for n in shape)
+    runs, steps, _ = network.program_for(shape)
+    assert forward.meshes[-1].global_shape == tuple(-(-n // 2 ** runs) for n in shape)
     x = np.random.default_rng(4).standard_normal((inputs,) + shape).astype(np.float32)
     for c in range(inputs):
         forward.input[c][mesh.interior] = x[c].reshape(mesh.local_shape)
@@ -114,8 +118,34 @@ def test_kernel_forward_equals_torch(shape, bc, inputs, levels, tmp_path):
         theirs = model(torch.from_numpy(x)[None])[0, 0].numpy()
     scale = np.abs(theirs).max()
     assert scale > 1.0
-    convs = len(Network.shapes(ndim, 16, inputs, levels))
+    convs = sum(isinstance(step, Conv) for step in steps)
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-7 * convs * scale)
+
+
+def test_shared_network_chooses_its_levels_from_the_grid(tmp_path):
+    """levels = "auto": the same 14 convolutions on every grid (format /3), the level count the fewest that pool
+    the smallest axis to at most 2 cells, and a receptive field that covers the grid (an impulse at one corner
+    reaches the far corner) on grids of 2, 4 and 8 times the size of one pass of the 3-level network."""
+    from hpcsim.linalg.dcdm.network import FORMAT_SHARED, auto_levels
+
+    assert [auto_levels(s) for s in ((2, 2), (3, 9), (5, 5), (32, 32), (33, 64), (64, 64), (128, 40), (16,) * 3)] \
+        == [1, 1, 2, 4, 5, 5, 5, 3]
+    model = random_model(2, 4, 1, seed=1, levels="auto")
+    assert len(Network.shapes(2, 4, 1, "auto")) == 14 and sorted(model.convs)[4:6] == ["da", "db"]
+    network = train.to_network(model, {})
+    network.save(tmp_path / "w.h5")
+    import h5py
+
+    with h5py.File(tmp_path / "w.h5", "r") as f:
+        assert f.attrs["format"].decode() == FORMAT_SHARED
+    assert Network.load(tmp_path / "w.h5").parameters == network.parameters == sum(p.numel()
+                                                                                     for p in model.parameters())
+    for n in (40, 80, 160):
+        x = torch.zeros((1, 1, n, n))
+        with torch.no_grad():
+            base = model(x)[0, 0]
+            x[0, 0, 0, 0] = 1.0
+            assert float((model(x)[0, 0] - base).abs()[-1, -1]) > 0
 
 
 def test_levels_grow_the_network_and_its_receptive_field():
@@ -191,17 +221,19 @@ def test_one_level_files_without_the_attribute_load_and_give_the_same_output(tmp
     np.testing.assert_array_equal(out[0], out[1])
 
 
-@pytest.mark.parametrize("name,levels", [("box2d_l1", 1), ("obstacles3d_l1", 1), ("box2d", 4), ("box3d", 3)])
+@pytest.mark.parametrize("name,levels", [("box2d_l1", 1), ("obstacles3d_l1", 1), ("box2d", 4), ("box3d", 3),
+                                         ("box2d_shared", "auto"), ("box3d_shared", "auto")])
 def test_shipped_models_load_with_their_level_count(name, levels):
-    """The one-level models are files of the old format (/1, no `levels`); every shipped model runs the same
-    on the kernels as on PyTorch (float32 round-off, as above) on a grid not divisible by 2^levels."""
+    """The one-level models are files of the old format (/1, no `levels`), the shared ones of format /3; every
+    shipped model runs the same on the kernels as on PyTorch (float32 round-off, as above) on a grid not divisible
+    by 2^levels."""
     import h5py
 
-    from hpcsim.linalg.dcdm.network import FORMAT, FORMAT_ONE_LEVEL
+    from hpcsim.linalg.dcdm.network import FORMAT, FORMAT_ONE_LEVEL, FORMAT_SHARED
     from hpcsim.linalg.dcdm.solver import weights_path
 
     with h5py.File(weights_path(name), "r") as f:
-        assert f.attrs["format"].decode() == (FORMAT_ONE_LEVEL if levels == 1 else FORMAT)
+        assert f.attrs["format"].decode() == {1: FORMAT_ONE_LEVEL, "auto": FORMAT_SHARED}.get(levels, FORMAT)
     network = Network.load(weights_path(name))
     assert network.levels == levels
     shape = (20, 14) if network.ndim == 2 else (10, 7, 9)
@@ -214,7 +246,7 @@ def test_shipped_models_load_with_their_level_count(name, levels):
     ours = mesh.owned(forward.run()[0])
     with torch.no_grad():
         theirs = train.from_network(network)(torch.from_numpy(x)[None])[0, 0].numpy()
-    convs = len(network.weights)
+    convs = sum(isinstance(step, Conv) for step in network.program_for(shape)[1])
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-7 * convs * np.abs(theirs).max())
 
 
@@ -234,15 +266,22 @@ def test_level_count_is_checked(tmp_path):
         f.attrs["levels"] = 0
     with pytest.raises(ValueError, match="pooling levels must be an integer from 1 to 8, got 0"):
         Network.load(tmp_path / "w.h5")
+    with h5py.File(tmp_path / "w.h5", "a") as f:
+        f.attrs["format"], f.attrs["levels"] = np.bytes_("hpcsim-dcdm-weights/3"), np.bytes_("auto")
+    with pytest.raises(ValueError, match="no weights 'da' for a shared network"):
+        Network.load(tmp_path / "w.h5")
 
 
 def test_blocks_not_divisible_by_two_to_the_levels_are_refused_on_two_ranks():
-    """On 2 ranks the forward pass of a 3-level network equals 1 rank's (last block odd on its axis), and a
-    first block that is not a multiple of 2^levels is refused on both ranks (ranks_levels_check.py)."""
+    """On 2 ranks the forward pass of a 3-level network and of the shared one (3 levels on its grid) equals 1
+    rank's (last block odd on its axis), and a first block that is not a multiple of 2^levels is refused on both
+    ranks, for the shared network too (its level count follows the global grid, not the blocks)
+    (ranks_levels_check.py)."""
     script = Path(__file__).parent / "ranks_levels_check.py"
     runs = [run_mpi(n, [script], env={"NUMBA_NUM_THREADS": "1"}).stdout.split() for n in (1, 2)]
-    assert float(runs[1][0]) == pytest.approx(float(runs[0][0]), rel=1e-6)     # float32 sums, reduced
-    assert runs[0][1] == "accepted" and runs[1][1] == "refused"
+    for first in (0, 2):
+        assert float(runs[1][first]) == pytest.approx(float(runs[0][first]), rel=1e-6)     # float32 sums, reduced
+        assert runs[0][first + 1] == "accepted" and runs[1][first + 1] == "refused"
 
 
 def test_inference_does_not_import_torch():

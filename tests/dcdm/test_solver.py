@@ -66,7 +66,7 @@ def test_two_ranks_match_one():
     script = Path(__file__).parent / "ranks_check.py"
     single = {"NUMBA_NUM_THREADS": "1"}
     runs = [[line.split() for line in run_mpi(n, [script], env=single).stdout.splitlines()] for n in (1, 2)]
-    assert len(runs[0]) == len(runs[1]) == 4
+    assert len(runs[0]) == len(runs[1]) == 6
     for one, two in zip(*runs):
         assert one[:2] == two[:2]                                  # case, iterations
         assert float(one[2]) <= 1e-8 and float(two[2]) <= 1e-8

@@ -87,9 +87,39 @@ def test_train_deck_errors_are_clear(tmp_path):
     assert result.returncode == 2 and "dcdm.epoch" in result.stderr and "epochs" in result.stderr
     assert "Traceback" not in result.stderr
     for key, value, reason in (("levels", "0", "must be >= 1"), ("levels", "9", "must be <= 8"),
-                               ("levels", "2.5", "integer"), ("lr_decay", "1.5", "must be <= 1.0"),
+                               ("levels", "2.5", "integer"), ("levels", '"deep"', "or 'auto', got 'deep'"),
+                               ("lr_decay", "1.5", "must be <= 1.0"),
                                ("lr_decay", "0", "must be > 0.0")):
         deck.write_text(f'[mesh]\nshape = [16, 16]\n\n[dcdm]\n{key} = {value}\n')
         result = run_cli(["train", str(deck), "-o", str(tmp_path / "out")])
         assert result.returncode == 2 and f"dcdm.{key}" in result.stderr and reason in result.stderr, result.stderr
         assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
+
+
+def test_check_validates_training_decks(tmp_path):
+    """`hpcsim check` reads a training deck ([mesh] and [dcdm]) with the keys of `hpcsim train`: levels "auto"
+    (the shared network) is accepted, a bad value refused naming the key."""
+    deck = tmp_path / "train.toml"
+    deck.write_text('[mesh]\nshape = [16, 16]\n\n[dcdm]\nlevels = "auto"\n')
+    result = run_cli(["check", str(deck)])
+    assert result.returncode == 0 and "valid DCDM training deck" in result.stdout and "'auto'" in result.stdout
+    for value, reason in (('"shared"', "or 'auto', got 'shared'"), ("0", "must be >= 1")):
+        result = run_cli(["check", str(deck), "--set", f"dcdm.levels={value}"])
+        assert result.returncode == 2 and "dcdm.levels" in result.stderr and reason in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_shared_network_trains_and_solves_on_a_larger_grid(tiny, tmp_path):
+    """levels = "auto": trained on 16 x 16 (3 levels), the same weights run 5 levels in the solver on 64 x 64."""
+    rhs, csr, table = tiny
+    trainer = Trainer(tmp_path, rhs, csr, None, dict(table, levels="auto"), 2, log=lambda line: None)
+    history = trainer.run()
+    assert history[-1] < history[0]
+    network = trainer.export(tmp_path / "weights.h5", {})
+    assert Network.load(tmp_path / "weights.h5").levels == "auto" and network.levels_for((64, 64)) == 5
+    mesh = Mesh.create(Comm(), (64, 64), (1.0, 1.0), "dirichlet")
+    op = ShiftedLaplacian(mesh, 0.0, 1.0, CPUBackend())
+    solver = make_solver(op, {"method": "dcdm", "dcdm_weights": str(tmp_path / "weights.h5"), "max_iterations": 3,
+                              "dcdm_inference": "kernels"})
+    result = solver.solve(mesh.zeros() + 1.0, mesh.zeros())
+    assert result.iterations == 3 and np.isfinite(result.residual)

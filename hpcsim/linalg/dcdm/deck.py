@@ -4,7 +4,7 @@ from ...deck.core import MESH
 from ...deck.schema import Key, Section
 from ...errors import InputError
 from ..operators import ShiftedLaplacian
-from .network import MAX_LEVELS
+from .network import AUTO, MAX_LEVELS
 from .obstacles import ObstacleLaplacian
 
 
@@ -13,6 +13,18 @@ def _spheres(value, where):
                                               for s in value):
         raise InputError("give a list of spheres [centre..., radius], e.g. [[0.5, 0.5, 0.1]]", where)
     return [[float(v) for v in s] for s in value]
+
+
+_INT_LEVELS = Key("levels", "int", minimum=1, maximum=MAX_LEVELS)
+
+
+def _levels(value, where):
+    """An integer from 1 to MAX_LEVELS, or "auto" (the shared network)."""
+    if value == AUTO:
+        return value
+    if isinstance(value, str):
+        raise InputError(f"must be an integer from 1 to {MAX_LEVELS} or {AUTO!r}, got {value!r}", where)
+    return _INT_LEVELS.validate(value, where)
 
 
 DCDM = Section("dcdm", "Train the DCDM network on alpha u - beta Lap u (with solid spheres: Neumann obstacles).", [
@@ -25,8 +37,9 @@ DCDM = Section("dcdm", "Train the DCDM network on alpha u - beta Lap u (with sol
     Key("low_weight", "float", 9.0, "Weight of the lower half of the spectrum in the right-hand sides (the upper "
         "half has weight 1).", minimum=0.0),
     Key("channels", "int", 16, "Channels of every hidden convolution.", minimum=1),
-    Key("levels", "int", 1, "Pooling levels of the network (a U-Net: the receptive field grows as 2^levels; 1 is "
-        "the published network). Stored in the weights file.", minimum=1, maximum=MAX_LEVELS),
+    Key("levels", "any", 1, "Pooling levels of the network (a U-Net: the receptive field grows as 2^levels; 1 is "
+        f"the published network), or {AUTO!r}: one down and one up block shared by every level, the level count "
+        "chosen per grid (a learned V-cycle). Stored in the weights file.", check=_levels),
     Key("epochs", "int", 20, "Passes over the training set.", minimum=1),
     Key("batch", "int", 16, "Right-hand sides per optimiser step.", minimum=1),
     Key("learning_rate", "float", 1e-3, "Adam learning rate (of the first epoch).", minimum=0.0,

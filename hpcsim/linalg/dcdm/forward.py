@@ -1,12 +1,16 @@
 """The network's forward pass on the distributed mesh with the project's kernels (`dcdm_cpu` / `dcdm_gpu`).
 
-Every buffer of `network.program` is a 4-D float32 array (channel, ghosted block) on its level: level 0 is the
+Every buffer of the network's program for the grid (`Network.program_for`: the shared network's level count
+follows the global grid) is a 4-D float32 array (channel, ghosted block) on its level: level 0 is the
 solver's mesh, level l that mesh halved l times on every used axis, rounding up (`Mesh.coarsened(round_up=True)`:
 an odd block of n cells pools to ceil(n/2), the last coarse cell the mean of one fine cell, as PyTorch's avg_pool
 with ceil_mode). So any global grid works on one rank; on several, every block except the last along an axis
-needs a multiple of 2^levels cells there (the coarse blocks must tile the coarse grid). Before a convolution the
-ghosts of its source are filled channel by channel: neighbour blocks by halo exchange, zeros at physical faces
-(PyTorch's zero padding). Periodic axes wrap instead, which a network trained with zero padding has not seen.
+needs a multiple of 2^levels cells there (the coarse blocks must tile the coarse grid; a clear error otherwise,
+also for the shared network, whose levels are never cut to fit the blocks, so that its result does not depend on
+the rank count). Before a convolution the ghosts of its source are filled channel by channel: neighbour blocks by
+halo exchange, zeros at physical faces (PyTorch's zero padding). Periodic axes wrap instead, which a network
+trained with zero padding has not seen. The shared network's residual-channel factor (`Network.input_scale`) is
+folded into the first convolution's kernel.
 
 `TorchForward` runs the same network by PyTorch where it is installed (one CPU rank); `make_forward` picks the
 faster of the two when asked for "auto".
@@ -45,12 +49,16 @@ class Forward:
             raise ValueError(f"the DCDM network is {network.ndim}-D but the mesh is {mesh.ndim}-D")
         self.network, self.backend, self.xp = network, backend, backend.xp
         self.k = backend.kernels("linalg.dcdm")
-        self.meshes = level_meshes(mesh, network.levels)
-        self.level_of = network.buffer_levels
+        levels, self.program, self.level_of = network.program_for(tuple(mesh.global_shape))
+        self.meshes = level_meshes(mesh, levels)
         self.factor = tuple(2 if a < mesh.ndim else 1 for a in range(3))
         pad = (1,) * (3 - mesh.ndim)
+        weights = dict(network.weights)
+        w, b = weights["in"]
+        weights["in"] = (np.concatenate([w[:, :1] * np.float32(network.input_scale(tuple(mesh.global_shape))),
+                                         w[:, 1:]], axis=1), b)      # conv_in(s x_0, x_1) with s on the kernel
         self.weights = {name: (self.xp.asarray(np.ascontiguousarray(w.reshape(w.shape + pad))), self.xp.asarray(b))
-                        for name, (w, b) in network.weights.items()}
+                        for name, (w, b) in weights.items()}
         channels = {"x": network.inputs, "y": 1}
         self.buffers = {name: self.xp.zeros((channels.get(name, network.channels),) + self.meshes[level].array_shape,
                                             np.float32) for name, level in self.level_of.items()}
@@ -70,9 +78,9 @@ class Forward:
                         u[tuple(index)] = 0.0
 
     def run(self):
-        """Run `network.program`; returns the output buffer (1, ghosted block)."""
+        """Run the network's program for this grid; returns the output buffer (1, ghosted block)."""
         b, k = self.buffers, self.k
-        for step in self.network.program:
+        for step in self.program:
             mesh = self.meshes[self.level_of[step.dst]]
             g, n = mesh.ghosts, mesh.local_shape
             if isinstance(step, Conv):

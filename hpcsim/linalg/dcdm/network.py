@@ -18,14 +18,35 @@ an odd number of cells on an axis pools to ceil(n/2) cells there, the last one t
 covers (PyTorch's avg_pool with ceil_mode), and U crops back to the fine size, so any grid size works.
 `program(L)` lists these steps; each names its source, destination and residual buffers, so both interpreters
 run the same network.
+
+The shared network (`levels = "auto"`, format /3) is a learned V-cycle: the same equations with one down block
+B_d = B_dl and one up block B_u = B_ul for every l, and L chosen from the grid n_1 x ... x n_D at run time,
+
+    L(n) = min { L >= 1 : min_a ceil(n_a / 2^L) <= 2 }
+
+(pool until the smallest axis of the coarsest grid has at most 2 cells: 32 -> 4 levels, 64 -> 5, 128 -> 6), so
+its receptive field covers the grid at every size with the same parameters. No per-level scale is needed for the
+growth of A^-1 with the grid spacing: a contribution from level l passes through l up blocks, so a gain of B_u
+compounds geometrically with the level, as a coarse-grid correction's size does. For that gain to mean the same
+on levels the training grid never had, the shared network has no biases (every bias is zero): ReLU blocks are
+then positively homogeneous, B(c h) = c B(h), so a block acts alike on whatever magnitude reaches its level. It
+reads the residual channel at unit mean square per cell, x_0 sqrt(n_1 ... n_D) (`input_scale`), so that a
+unit-norm residual feeds it values of the same size on every grid beside the fluid mask channel (0 or 1, not
+scaled; without that channel the bias-free network is homogeneous, N(c x) = c N(x), and the scale changes only the
+direction's length, which DCDM ignores). `program(L, shared=True)` lists its steps for one grid (cached per
+level count); `Network.program_for(shape)` picks L for a grid.
 """
 from dataclasses import dataclass
+from functools import lru_cache
 
 import h5py
 import numpy as np
 
 FORMAT = "hpcsim-dcdm-weights/2"         # with the `levels` attribute
 FORMAT_ONE_LEVEL = "hpcsim-dcdm-weights/1"   # older files: one pooling level
+FORMAT_SHARED = "hpcsim-dcdm-weights/3"      # levels = "auto": weights shared across levels chosen per grid
+AUTO = "auto"
+COARSEST = 2                                 # the shared network pools until an axis has at most 2 cells
 
 
 @dataclass(frozen=True)
@@ -59,19 +80,32 @@ def _block(level, name, tmp):
     return (Conv(f"{name}a", level, tmp), Conv(f"{name}b", tmp, level, res=level))
 
 
-def program(levels):
+@lru_cache(maxsize=None)
+def program(levels, shared=False):
     """The steps of the network with `levels` pooling levels (module docstring); buffers h<l>, t<l> live on level
-    l, x and y on level 0."""
+    l, x and y on level 0. `shared`: one down block `d` and one up block `u` for every level."""
+    def name(kind, level):
+        return kind if shared else f"{kind}{level}"
+
     steps = [Conv("in", "x", "h0"), *_block("h0", "f1", "t0")]
     for level in range(1, levels + 1):
         steps.append(Pool(f"h{level - 1}", f"h{level}"))
         if level < levels:
-            steps += _block(f"h{level}", f"d{level}", f"t{level}")
+            steps += _block(f"h{level}", name("d", level), f"t{level}")
     steps += [*_block(f"h{levels}", "c1", f"t{levels}"), *_block(f"h{levels}", "c2", f"t{levels}")]
     for level in range(levels - 1, -1, -1):
-        steps += [UnpoolAdd(f"h{level + 1}", f"h{level}"), *_block(f"h{level}", f"u{level}" if level else "f2",
-                                                                     f"t{level}")]
+        steps += [UnpoolAdd(f"h{level + 1}", f"h{level}"),
+                  *_block(f"h{level}", name("u", level) if level else "f2", f"t{level}")]
     return tuple(steps) + (Conv("out", "h0", "y", relu=False),)
+
+
+def auto_levels(shape):
+    """L(n) of the shared network (module docstring): the fewest levels, at least 1, after which the smallest axis
+    of `shape` has at most COARSEST cells."""
+    levels, smallest = 1, min(shape)
+    while -(-smallest // 2 ** levels) > COARSEST:
+        levels += 1
+    return levels
 
 
 def buffer_levels(levels):
@@ -83,79 +117,115 @@ MAX_LEVELS = 8
 
 
 def check_levels(levels):
-    """ValueError unless 1 <= levels <= MAX_LEVELS (an integer)."""
-    if isinstance(levels, bool) or int(levels) != levels or not 1 <= levels <= MAX_LEVELS:
-        raise ValueError(f"the number of pooling levels must be an integer from 1 to {MAX_LEVELS}, got {levels!r}")
+    """ValueError unless levels is "auto" or an integer 1 <= levels <= MAX_LEVELS."""
+    if levels == AUTO:
+        return
+    if not isinstance(levels, (int, np.integer)) or isinstance(levels, bool) or not 1 <= levels <= MAX_LEVELS:
+        raise ValueError(f"the number of pooling levels must be an integer from 1 to {MAX_LEVELS}, got {levels!r} "
+                         f"(or {AUTO!r}: shared weights, levels chosen per grid)")
 
 
 @dataclass
 class Network:
     """Weights of the network: `weights[name] = (kernel (cout, cin, 3, ...), bias (cout,))` in float32, for a
     `ndim`-dimensional grid with `inputs` input channels (1: residual; 2: residual and fluid mask) and `levels`
-    pooling levels."""
+    pooling levels (an integer, or "auto": the shared network, levels chosen per grid)."""
 
     ndim: int
     channels: int
     inputs: int
     weights: dict
     meta: dict
-    levels: int = 1
+    levels: object = 1
 
     def __post_init__(self):
         check_levels(self.levels)
-        self.program = program(self.levels)
-        self.buffer_levels = buffer_levels(self.levels)
+        if self.shared and any(np.any(b) for _, b in self.weights.values()):
+            raise ValueError("the shared network (levels 'auto') has no biases: every bias must be zero")
+
+    @property
+    def shared(self):
+        return self.levels == AUTO
+
+    def levels_for(self, shape):
+        """The pooling levels the network runs on a grid of `shape` (cells per used axis)."""
+        return auto_levels(shape) if self.shared else self.levels
+
+    def input_scale(self, shape):
+        """The factor on the residual channel: sqrt(cells of `shape`) for the shared network, else 1."""
+        return float(np.sqrt(np.prod(shape))) if self.shared else 1.0
+
+    def program_for(self, shape):
+        """(levels, steps, buffer -> level) of the network on a grid of `shape` (cached per level count)."""
+        levels = self.levels_for(shape)
+        return levels, program(levels, self.shared), buffer_levels(levels)
 
     @classmethod
     def shapes(cls, ndim, channels, inputs, levels=1):
-        """name -> (kernel shape, bias shape) of every convolution in `program(levels)`."""
+        """name -> (kernel shape, bias shape) of every convolution in `program(levels)` (with "auto": of the shared
+        program on two levels, which uses every shared weight)."""
+        steps = program(2, True) if levels == AUTO else program(levels)
         cin = {"in": inputs}
         cout = {"out": 1}
         return {s.weight: ((cout.get(s.weight, channels), cin.get(s.weight, channels)) + (3,) * ndim,
-                           (cout.get(s.weight, channels),)) for s in program(levels) if isinstance(s, Conv)}
+                           (cout.get(s.weight, channels),)) for s in steps if isinstance(s, Conv)}
 
     @property
     def parameters(self):
-        return sum(w.size + b.size for w, b in self.weights.values())
+        """Trained numbers: kernels and biases (the shared network's zero biases are not parameters)."""
+        return sum(w.size + (0 if self.shared else b.size) for w, b in self.weights.values())
 
     def save(self, path):
-        """Write the weights, `levels` and `meta` (strings and numbers: how it was trained) to an HDF5 file."""
+        """Write the weights, `levels` and `meta` (strings and numbers: how it was trained) to an HDF5 file: format
+        /2 with an integer `levels`, /3 with `levels = "auto"`."""
         with h5py.File(path, "w") as f:
-            f.attrs["format"] = np.bytes_(FORMAT)
+            f.attrs["format"] = np.bytes_(FORMAT_SHARED if self.shared else FORMAT)
             for key in ("ndim", "channels", "inputs", "levels"):
-                f.attrs[key] = getattr(self, key)
+                value = getattr(self, key)
+                f.attrs[key] = np.bytes_(value) if isinstance(value, str) else value
             for key, value in self.meta.items():
                 f.attrs[f"meta_{key}"] = np.bytes_(value) if isinstance(value, str) else value
             for name, (w, b) in self.weights.items():
                 f.create_dataset(f"{name}/kernel", data=np.asarray(w, np.float32))
                 f.create_dataset(f"{name}/bias", data=np.asarray(b, np.float32))
 
+    @staticmethod
+    def _levels(f, fmt):
+        """The `levels` of an open file of format `fmt`: 1 for /1, an integer for /2, "auto" for /3."""
+        if fmt == FORMAT_ONE_LEVEL:
+            return 1
+        value = f.attrs["levels"]
+        if fmt == FORMAT_SHARED:
+            return value.decode() if isinstance(value, bytes) else str(value)
+        return int(value)
+
     @classmethod
     def load(cls, path):
-        """Read a weights file written by `save` (format /2) or by the one-level network's (format /1, no
+        """Read a weights file written by `save` (format /2 or /3) or by the one-level network's (format /1, no
         `levels`), checking its format, its level count and every shape."""
         with h5py.File(path, "r") as f:
             fmt = f.attrs.get("format", b"")
             fmt = fmt.decode() if isinstance(fmt, bytes) else str(fmt)
-            if fmt not in (FORMAT, FORMAT_ONE_LEVEL):
+            if fmt not in (FORMAT, FORMAT_ONE_LEVEL, FORMAT_SHARED):
                 raise ValueError(f"{path}: not a DCDM weights file (format {fmt!r}, expected {FORMAT})")
             ndim, channels, inputs = (int(f.attrs[k]) for k in ("ndim", "channels", "inputs"))
-            levels = int(f.attrs["levels"]) if fmt == FORMAT else 1
+            levels = cls._levels(f, fmt)
             try:
                 check_levels(levels)
             except ValueError as exc:
                 raise ValueError(f"{path}: {exc}") from None
+            kind = "shared" if levels == AUTO else f"{levels}-level"
             weights = {}
             for name, (ws, bs) in cls.shapes(ndim, channels, inputs, levels).items():
                 if name not in f:
-                    raise ValueError(f"{path}: no weights {name!r} for a {levels}-level network")
+                    raise ValueError(f"{path}: no weights {name!r} for a {kind} network")
                 w, b = f[f"{name}/kernel"][...], f[f"{name}/bias"][...]
                 if w.shape != ws or b.shape != bs:
                     raise ValueError(f"{path}: {name} has shapes {w.shape}, {b.shape}; expected {ws}, {bs}")
                 weights[name] = (w, b)
             extra = sorted(set(f) - set(weights))
             if extra:
-                raise ValueError(f"{path}: weights {extra} are not part of a {levels}-level network")
+                raise ValueError(f"{path}: weights {extra} are not part of a {kind} network")
             meta = {k[5:]: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()
                     if k.startswith("meta_")}
         return cls(ndim, channels, inputs, weights, meta, levels)

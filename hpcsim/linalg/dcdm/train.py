@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .network import Conv, Network, Pool, program
+from .network import Conv, Network, Pool
 
 
 def _torch():
@@ -31,25 +31,28 @@ def _torch():
 
 
 def build_model(ndim, channels, inputs, levels=1):
-    """The torch module of `network.program(levels)` (ConvNd, padding 1 with zeros; avg_pool with ceil_mode, so an
-    odd axis pools to ceil(n/2) cells, the last the mean of one; upsampling by repetition, cropped to the fine
-    size)."""
+    """The torch module of the network's program for the grid of its input (`Network.program_for`; ConvNd, padding
+    1 with zeros; avg_pool with ceil_mode, so an odd axis pools to ceil(n/2) cells, the last the mean of one;
+    upsampling by repetition, cropped to the fine size). `levels = "auto"`: the shared network, whose level count
+    follows the input's grid, without biases and with the residual channel scaled by `Network.input_scale`."""
     torch = _torch()
     nn, F = torch.nn, torch.nn.functional
     conv = (nn.Conv1d, nn.Conv2d, nn.Conv3d)[ndim - 1]
     pool = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[ndim - 1]
-    steps = program(levels)
+    layout = Network(ndim, channels, inputs, {}, {}, levels)
 
     class DCDMNet(nn.Module):
         def __init__(self):
             super().__init__()
             shapes = Network.shapes(ndim, channels, inputs, levels)
-            self.convs = nn.ModuleDict({name: conv(w[1], w[0], 3, padding=1) for name, (w, _) in shapes.items()})
+            self.convs = nn.ModuleDict({name: conv(w[1], w[0], 3, padding=1, bias=not layout.shared)
+                                        for name, (w, _) in shapes.items()})
             self.ndim, self.channels, self.inputs, self.levels = ndim, channels, inputs, levels
 
         def forward(self, x):
-            buf = {"x": x}
-            for step in steps:
+            shape = tuple(x.shape[2:])
+            buf = {"x": torch.cat([x[:, :1] * layout.input_scale(shape), x[:, 1:]], 1) if layout.shared else x}
+            for step in layout.program_for(shape)[1]:
                 if isinstance(step, Conv):
                     v = self.convs[step.weight](buf[step.src])
                     if step.res:
@@ -67,10 +70,16 @@ def build_model(ndim, channels, inputs, levels=1):
     return DCDMNet()
 
 
+def _bias(conv):
+    """A convolution's bias as float32 (zeros for the shared network's bias-free ones)."""
+    if conv.bias is None:
+        return np.zeros(conv.out_channels, np.float32)
+    return conv.bias.detach().cpu().numpy().astype(np.float32)
+
+
 def to_network(model, meta):
     """The `Network` (numpy float32 weights) of a torch model."""
-    weights = {name: (c.weight.detach().cpu().numpy().astype(np.float32), c.bias.detach().cpu().numpy()
-                      .astype(np.float32)) for name, c in model.convs.items()}
+    weights = {name: (c.weight.detach().cpu().numpy().astype(np.float32), _bias(c)) for name, c in model.convs.items()}
     return Network(model.ndim, model.channels, model.inputs, weights, dict(meta), model.levels)
 
 
@@ -81,7 +90,8 @@ def from_network(network):
     with torch.no_grad():
         for name, (w, b) in network.weights.items():
             model.convs[name].weight.copy_(torch.from_numpy(w))
-            model.convs[name].bias.copy_(torch.from_numpy(b))
+            if model.convs[name].bias is not None:
+                model.convs[name].bias.copy_(torch.from_numpy(b))
     return model
 
 
