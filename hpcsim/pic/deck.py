@@ -137,6 +137,12 @@ SPECIES = TableArray("species", "A particle species (any number of [[species]] t
         minimum=0.0),
     Key("forcing", "bool", True, "Switch for the thermodynamic forcing of this species (spec section 2) by the "
         "gradients below; a species is forced only when it has a gradient (false: keep them but run unforced)."),
+    Key("forcing_model", "str", "nonrelativistic", "Temperature forcing: nonrelativistic, du/dt = (3T/(2m) - "
+        "|u|^2/2) g (the spec's force acting on u = gamma v: the heat flux grows at 0.81 of the collisionless rate "
+        "at T = 0.01 m c^2); relativistic, du/dt = (h - T/m - gamma) g with h the Maxwell-Juttner enthalpy per "
+        "m c^2, which drives the moments of a Juttner plasma exactly at any temperature "
+        "(kernels/pic/forcing_elements.py; load it with momentum_distribution = \"juttner\").",
+        choices=("nonrelativistic", "relativistic")),
     Key("velocity_gradient", "any", None, "Bulk-velocity gradient G_ij = du_i/dx_j (3 x 3, rows i, in omega_pe): "
         "a = -G w.", check=_matrix3),
     Key("strain_rate_wce", "float", None, "Instead of velocity_gradient: incompressible stretching along B_0 at "
@@ -330,6 +336,9 @@ def check_forcing(s, p, where):
             raise InputError(f"give one of {', '.join(forms)}", f"{where}.{forms[1]}")
     if "strain_rate_wce" in s and not any(background_field(p)):
         raise InputError("needs a background field (Omega_ce)", f"{where}.strain_rate_wce")
+    if s["forcing_model"] == "relativistic" and s["krook_rate"] > 0.0:
+        raise InputError("Krook collisions resample a non-relativistic Maxwellian: not with the relativistic "
+                         "forcing", f"{where}.forcing_model")
     if "mfp_over_gradient_length" in s and s["krook_rate"] <= 0.0:
         raise InputError("needs krook_rate > 0 (the mean free path is v_th / nu)", f"{where}.mfp_over_gradient_length")
     if "mfp_over_gradient_length" in s and forcing_temperature(s, p, where) <= 0.0:

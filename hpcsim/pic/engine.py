@@ -66,7 +66,7 @@ class PIC:
         migration (indices; None: any particle)."""
         f, forcing = self.fields, self.forcing.get(s.name)
         coefficients = None if forcing is None else forcing.coefficients(dt, f.xp)
-        velocity, temperature = (False, False) if forcing is None else (forcing.velocity, forcing.temperature_on)
+        velocity, temperature = (False, 0) if forcing is None else (forcing.velocity, forcing.temperature_mode)
         candidates = self.advance_k.advance(f.e, f.b, f.j, s.x, s.u, s.qm * dt, dt, self.pusher, coefficients,
                                             velocity, temperature, s.qw, self.inv_h, self.shift, self.h, self.inner,
                                             self.shape)

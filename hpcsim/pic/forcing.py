@@ -14,8 +14,17 @@ import math
 
 import numpy as np
 from scipy.linalg import expm
+from scipy.special import kve
 
+from ..kernels.pic.forcing_elements import RELATIVISTIC
 from .deck import forcing_temperature, species_mass
+
+
+def relativistic_k0(theta):
+    """h_J(theta) - theta, h_J = K_3(1/theta) / K_2(1/theta) the enthalpy per particle of a Maxwell-Juttner
+    plasma in m c^2 (exponentially scaled Bessel functions: no overflow at small theta): the mean gamma of that
+    plasma, the constant of the relativistic temperature forcing du/dt = (k0 - gamma) g."""
+    return kve(3, 1.0 / theta) / kve(2, 1.0 / theta) - theta
 
 
 def forced(s):
@@ -47,17 +56,21 @@ class Forcing:
         self.velocity = bool(np.any(self.G))
         norm = float(np.linalg.norm(self.g))
         self.temperature_on = norm > 0.0
+        self.relativistic = s["forcing_model"] == "relativistic"
+        self.temperature_mode = (RELATIVISTIC if self.relativistic else 1) if self.temperature_on else 0
         self.ghat = tuple(self.g / norm) if self.temperature_on else (1.0, 0.0, 0.0)
         self._coefficients = {}
 
     def coefficients(self, dt, xp):
-        """The pusher's 14 numbers for step dt (expm(-G dt/4) row by row, g_hat, |g| dt/4, 3T/(2m)), built
-        once per (dt, array module)."""
+        """The pusher's 14 numbers for step dt (expm(-G dt/4) row by row, g_hat, |g| dt/4, k0), built once per
+        (dt, array module); k0 = 3T/(2m), or h_J(theta) - theta of the relativistic form (`relativistic_k0`)."""
         key = (dt, xp.__name__)
         if key not in self._coefficients:
             norm = float(np.linalg.norm(self.g))
+            theta = self.temperature / self.mass
+            k0 = relativistic_k0(theta) if self.relativistic else 1.5 * theta
             self._coefficients[key] = xp.asarray(np.concatenate([expm(-self.G * dt / 4.0).ravel(), self.ghat,
-                                                                 [norm * dt / 4.0, 1.5 * self.temperature / self.mass]]))
+                                                                 [norm * dt / 4.0, k0]]))
         return self._coefficients[key]
 
     def parameters(self, name):

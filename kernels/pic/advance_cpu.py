@@ -43,7 +43,8 @@ NO_FORCING = (0.0,) * 14
 EVERYWHERE = (np.inf, -np.inf) * 3     # `inner` bounds that flag every particle
 
 _cell = compile_for(njit(inline="always", error_model="numpy"), ge.line, ge.plane, ge.interpolate, ge.fields_at,
-                    fe.flow_factor, fe.gradient_flow_at, fe.temperature_flow_at, fe.forcing_half_at,
+                    fe.flow_factor, fe.gradient_flow_at, fe.temperature_flow_at, fe.relativistic_rate,
+                    fe.relativistic_temperature_flow_at, fe.forcing_half_at,
                     pe.push_vay, pe.push_boris, pe.inverse_gamma, de.linear_weight,
                     de.transverse, de.transverse_or_mean, de.stays, de.cell_window, de.window,
                     de.esirkepov_currents, de.esirkepov_move,
@@ -74,7 +75,7 @@ def _kernels(used, pusher, forced, velocity, temperature, order=1):
     used0, used1, used2 = used
     # branch-free temperature flow, flagged particles redone exactly; not with the velocity forcing as well,
     # whose in-place flows around it keep the push loop from vectorising (measured: 95 instead of 66 ns)
-    series = forced and temperature and not velocity
+    series = forced and temperature == 1 and not velocity
     rows = ae.SERIES_ROWS if series else ae.ROWS
 
     @njit(error_model="numpy", cache=True)
@@ -139,7 +140,8 @@ def _kernels(used, pusher, forced, velocity, temperature, order=1):
 def kernels_for(inv_h, pusher, f, velocity, temperature, order=1):
     used = (inv_h[0] > 0.0, inv_h[1] > 0.0, inv_h[2] > 0.0)
     forced = f is not None and bool(velocity or temperature)
-    return _kernels(used, int(pusher), forced, bool(velocity) and forced, bool(temperature) and forced, int(order))
+    return _kernels(used, int(pusher), forced, bool(velocity) and forced, int(temperature) if forced else 0,
+                    int(order))
 
 
 def coefficients(f):

@@ -16,10 +16,11 @@ from scipy.linalg import expm  # noqa: E402
 
 @pytest.mark.parametrize("ndim,pusher,forcing,order", [(1, 0, None, 1), (2, 0, None, 1), (3, 1, None, 1),
                                                        (2, 0, (True, True), 1), (3, 1, (True, False), 1),
-                                                       (2, 1, (False, True), 1), (2, 0, None, 3)])
+                                                       (2, 1, (False, True), 1), (2, 0, (True, 2), 1),
+                                                       (2, 0, None, 3)])
 def test_advance_matches_cpu(ndim, pusher, forcing, order):
-    """(The shaped CPU variants take minutes each to compile: one cubic 2-D case, the variant the 1 rank vs 2
-    ranks test and the benchmarks also use.)"""
+    """Forcing (velocity, temperature): temperature 2 is the relativistic form. One shaped (cubic 2-D) case: the
+    shapes enter through the same twins in every dimensionality (tests/pic/test_deposit.py covers 1-3-D)."""
     rng = np.random.default_rng(43 + ndim)
     n, cells, dt = 300, 6, 0.04                            # more than one thread block
     shape = tuple(cells + 6 if a < ndim else 1 for a in range(3))

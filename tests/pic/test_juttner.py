@@ -89,3 +89,9 @@ def test_only_the_juttner_loader_takes_relativistic_temperatures(tmp_path):
     assert hot.returncode == 2 and "momentum_distribution = \"juttner\" loads any temperature" in hot.stderr
     assert run_cli(["check", deck_with(tmp_path, "temperature = 2.0\nmomentum_distribution = \"juttner\"\n"),
                     "--set", "run.dt=0.01"]).returncode == 0
+
+
+def test_relativistic_forcing_refuses_krook_collisions(tmp_path):
+    proc = run_cli(["check", deck_with(tmp_path, "temperature = 0.1\ngradient_length = 100.0\nkrook_rate = 0.01\n"
+                                                 "forcing_model = \"relativistic\"\n")])
+    assert proc.returncode == 2 and "species[0].forcing_model" in proc.stderr and "Krook" in proc.stderr
