@@ -23,20 +23,13 @@ def accumulate_unsigned(grid, i, j, k, v):
     return 0.0
 
 
-_cell = compile_for(njit(inline="always", error_model="numpy"), el.linear_weight, el.transverse, el.transverse_or_mean,
-                    el.stays, el.cell_window, el.window, el.esirkepov_currents, el.esirkepov_move,
-                    el.deposit_rho_at, el.esirkepov_at,
-                    replace={"accumulate": accumulate_unsigned})
-deposit_rho_cell, esirkepov_cell = _cell.deposit_rho_at, _cell.esirkepov_at
-
-
-def _rho_shaped_all(rho, x, qw, inv_h, shift):
+def _rho_all(rho, x, qw, inv_h, shift):
     for p in range(x.shape[1]):
         deposit_rho_at(rho, x, types.uint64(p), qw, inv_h[0], inv_h[1], inv_h[2], shift[0], shift[1], shift[2])
     return 0.0
 
 
-def _current_shaped_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, used0, used1, used2):
+def _current_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, used0, used1, used2):
     cx, cy, cz = qw * h[0] / dt, qw * h[1] / dt, qw * h[2] / dt
     for p in range(x_new.shape[1]):
         esirkepov_at(j[0], j[1], j[2], x_old, x_new, u, types.uint64(p), qw, inv_h[0], inv_h[1], inv_h[2],
@@ -44,12 +37,19 @@ def _current_shaped_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, used0, used
     return 0.0
 
 
+# the loops over the particles, compiled with the linear bodies here and with each shaped one in _shaped_loops
+_cell = compile_for(njit(inline="always", error_model="numpy"), el.linear_weight, el.transverse, el.transverse_or_mean,
+                    el.stays, el.cell_window, el.window, el.esirkepov_currents, el.esirkepov_move,
+                    el.deposit_rho_at, el.esirkepov_at, _rho_all, _current_all,
+                    replace={"accumulate": accumulate_unsigned})
+
+
 def _shaped_loops(order):
     """(rho loop, current loop) with the particle shape of `order` (2, 3) (`shaped.compile_shaped`)."""
-    cells = compile_shaped(njit(inline="always", error_model="numpy"), order, el.esirkepov_at, _rho_shaped_all,
-                           _current_shaped_all, replace={"accumulate": accumulate_unsigned,
-                                                         "esirkepov_currents": _cell.esirkepov_currents})
-    return cells._rho_shaped_all, cells._current_shaped_all
+    cells = compile_shaped(njit(inline="always", error_model="numpy"), order, el.esirkepov_at, _rho_all,
+                           _current_all, replace={"accumulate": accumulate_unsigned,
+                                                  "esirkepov_currents": _cell.esirkepov_currents})
+    return cells._rho_all, cells._current_all
 
 
 rho_quadratic, current_quadratic = _shaped_loops(2)
@@ -101,25 +101,19 @@ def _shaped(order, used):
     return rho_kernel, current_kernel
 
 
+rho_linear, current_linear = _cell._rho_all, _cell._current_all
+
+
 @njit(cache=True)
 def _deposit_rho_linear(rho, x, qw, inv_h, shift):
-    for p in range(x.shape[1]):
-        deposit_rho_cell(rho, x, p, qw, inv_h[0], inv_h[1], inv_h[2], shift[0], shift[1], shift[2])
-
-
-@njit(inline="always", error_model="numpy")
-def _current_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, used0, used1, used2):
-    cx, cy, cz = qw * h[0] / dt, qw * h[1] / dt, qw * h[2] / dt
-    for p in range(x_new.shape[1]):
-        esirkepov_cell(j[0], j[1], j[2], x_old, x_new, u, p, qw, inv_h[0], inv_h[1], inv_h[2],
-                       shift[0], shift[1], shift[2], cx, cy, cz, used0, used1, used2)
+    rho_linear(rho, x, qw, inv_h, shift)
 
 
 @njit(error_model="numpy", cache=True)
 def _deposit_current_linear(j, x_old, x_new, u, qw, dt, inv_h, shift, h):
     if inv_h[2] > 0.0:
-        _current_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, True, True)
+        current_linear(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, True, True)
     elif inv_h[1] > 0.0:
-        _current_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, True, False)
+        current_linear(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, True, False)
     else:
-        _current_all(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, False, False)
+        current_linear(j, x_old, x_new, u, qw, dt, inv_h, shift, h, True, False, False)
