@@ -139,6 +139,35 @@ def test_disk_filling_during_a_two_rank_run_ends_in_one_line_with_verified_check
         assert "newest verified checkpoint: " in result["stderr"] and max(checkpoints) in result["stderr"]
 
 
+def test_hdf5_release_errors_after_a_failed_write_stay_off_stderr(tmp_path, capsys, monkeypatch):
+    """The intermittent tail of the full-disk run: after `collective` turned an OSError into the one-line
+    OutputError, h5py objects released later fail again ('file write failed') through sys.unraisablehook;
+    those are dropped, any other unraisable error is still printed."""
+    from types import SimpleNamespace
+
+    from hpcsim.io.faults import OutputError, collective
+    from hpcsim.parallel import Comm
+
+    monkeypatch.setattr(sys, "unraisablehook", sys.__unraisablehook__)
+    with pytest.raises(OutputError, match="No space left on device"):
+        with collective(Comm(), tmp_path / "f.h5"):
+            raise OSError(28, "No space left on device", str(tmp_path / "f.h5"))
+
+    def unraisable(exc, obj):
+        return SimpleNamespace(exc_type=type(exc), exc_value=exc, exc_traceback=None, err_msg=None, object=obj)
+
+    sys.unraisablehook(unraisable(RuntimeError("Can't decrement id ref count (file write failed)"),
+                                  "h5py._objects.ObjectID.__dealloc__"))
+    assert capsys.readouterr().err == ""
+
+    class Other:
+        def __del__(self):
+            raise ValueError("not an HDF5 handle")
+
+    Other()
+    assert "not an HDF5 handle" in capsys.readouterr().err
+
+
 # -- output directories ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("where,expect", [
     ("file/out", "cannot create {tmp}/file/out: {tmp}/file is a file, not a directory"),
