@@ -10,7 +10,7 @@ A new family adds its module and one line here. The modules are imported when a 
 they keep matplotlib and scipy imports inside the functions that draw or integrate.
 
   pic                energy history; growth of the fastest mode against linear theory; phase space (`pic`);
-                     the thermodynamic-forcing commands (`tf`)
+                     the thermodynamic-forcing commands (`tf`) and oblique whistlers in 2-D dumps (`whistler`)
   diffusion, poisson residual and iteration histories of the linear solves (`solvers`)
   chemotaxis, phasefield   commands only (`chemotaxis`, `phasefield`)
 """
@@ -18,7 +18,7 @@ import importlib
 from dataclasses import dataclass
 
 MODULES = {
-    "pic": ("pic", "tf"),
+    "pic": ("pic", "tf", "whistler"),
     "poisson": ("solvers",),
     "diffusion": ("solvers",),
     "chemotaxis": ("chemotaxis",),
