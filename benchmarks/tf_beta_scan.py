@@ -1,0 +1,179 @@
+#!/usr/bin/env python
+"""Heat-flux saturation against beta_e at theta_e = 0.1 (issue 17): read the runs of
+decks/tf/heat_flux_hot.toml at several beta_e and a whistler-stable control, print the table, fit the exponent
+of q_sat(beta_e), write the JSON and the figure.
+
+    NUMBA_NUM_THREADS=1 python -m hpcsim run decks/tf/heat_flux_hot.toml -o RUNS/b4 --set output.fields_every=50
+    ...   (one run per beta_e; the commands of each are on docs/tf_results.md, section 2d)
+    python benchmarks/tf_beta_scan.py --run RUNS/b2 --run RUNS/b4 --run RUNS/b8 --control RUNS/b05 \\
+        --json benchmarks/results/tf_beta_scan.json --figure docs/figures/tf_beta_scan.png
+
+Per run (code units, t in 1/omega_pe; beta_e, Omega_ce, rho_e and B_0 from its diags/parameters.h5):
+- q^ = |q| / (n T v_th) (postprocess.tf.heat_flux_history); q_peak and its time; q_sat = the mean of q^ over
+  the last third of the run, with the standard error of the means of its four quarters (the record is
+  correlated over hundreds of 1/omega_pe, so the quarters, not the samples, are the independent estimates).
+- The whistler band |k| rho_e in [0.2, 2] (postprocess.whistler.band_energy): dB^2/B_0^2 at the noise
+  (median over 50 <= t <= NOISE_UNTIL) and at its maximum; t_rise, the first dump after which the band stays
+  above RISE x noise (smoothed over 9 dumps), or none.
+- The (k, omega) spectrum of the dumps from t_rise to the end (the last half without a rise): right-hand
+  share, share travelling with the heat flux, strongest modes (angle, omega / Omega_ce, cold whistler).
+The exponent: least squares of log q_sat on log beta_e over the --run runs, with its standard error from the
+residuals (and, with two runs, from the q_sat errors alone).
+"""
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from postprocess.families import save_figure  # noqa: E402
+from postprocess.readers import read_scalars  # noqa: E402
+from postprocess.tf import heat_flux_history, read_parameters  # noqa: E402
+from postprocess.whistler import (band_energy, fraction_along, oblique_spectrum, right_hand_fraction,  # noqa: E402
+                                  strongest_modes)
+
+BAND = (0.2, 2.0)          # |k| rho_e
+NOISE_UNTIL = 300.0        # the band energy before this time is the noise level
+RISE = 3.0                 # the band counts as risen above RISE x noise
+SMOOTH = 9                 # dumps in the running median of the rise test
+
+
+def q_saturated(t, q):
+    """(mean, standard error) of q over the last third of the run from its four quarters."""
+    tail = q[t >= t[-1] * 2.0 / 3.0]
+    means = np.array([part.mean() for part in np.array_split(tail, 4)])
+    return float(tail.mean()), float(means.std(ddof=1) / 2.0)
+
+
+def rise_time(t, energy, noise):
+    """First dump time after which the running median of the band energy stays above RISE x noise."""
+    smooth = np.array([np.median(energy[max(i - SMOOTH // 2, 0):i + SMOOTH // 2 + 1]) for i in range(t.size)])
+    above = smooth > RISE * noise
+    if not above[-1]:
+        return None
+    last_below = np.flatnonzero(~above)
+    return float(t[last_below[-1] + 1]) if last_below.size else float(t[0])
+
+
+def analyse(outdir, species):
+    parameters = read_parameters(outdir)
+    beta, omega_ce, rho_e, b0 = (parameters[k] for k in ("beta_e", "omega_ce", "gyroradius_e", "b0"))
+    t, q = heat_flux_history(outdir, species)
+    q = np.abs(q)
+    band = (BAND[0] / rho_e, BAND[1] / rho_e)
+    tb, energy = band_energy(outdir, band)
+    energy = energy / b0 ** 2
+    noise = float(np.median(energy[(tb >= 50.0) & (tb <= NOISE_UNTIL)]))
+    t_rise = rise_time(tb, energy, noise)
+    window = (t_rise, float(tb[-1])) if t_rise is not None and tb[-1] - t_rise > 200.0 else (0.5 * tb[-1], tb[-1])
+    kx, ky, omega, power = oblique_spectrum(outdir, window)
+    scalars = read_scalars(outdir)
+    inside = (scalars["time"] >= window[0]) & (scalars["time"] <= window[1])
+    sign = float(np.sign(np.mean(scalars[f"heat_flux_{species}"][inside])))
+    q_sat, q_err = q_saturated(t, q)
+    peak = int(np.argmax(q))
+    modes = strongest_modes(kx, ky, omega, power, omega_ce, 4, band)
+    for m in modes:
+        m["k_rho_e"] = m["k"] * rho_e
+        m["omega_over_omega_ce"] = m["omega"] / omega_ce
+        m["cold_over_omega_ce"] = m["omega_cold"] / omega_ce
+    return {"outdir": str(outdir), "beta_e": beta, "omega_ce": omega_ce, "rho_e": rho_e, "t_end": float(t[-1]),
+            "q_sat": q_sat, "q_sat_error": q_err, "q_peak": float(q[peak]), "t_peak": float(t[peak]),
+            "q_end": float(q[-1]), "one_over_beta": 1.0 / beta,
+            "band_noise": noise, "band_max": float(energy.max()), "t_band_max": float(tb[np.argmax(energy)]),
+            "band_end": float(energy[-1]), "t_rise": t_rise, "window": list(window),
+            "right_hand_share": right_hand_fraction(outdir, window, band),
+            "share_along_heat_flux": fraction_along(kx, ky, omega, power, sign, band),
+            "modes": modes, "history": {"t": t[::10].tolist(), "q": q[::10].tolist()},
+            "band_history": {"t": tb.tolist(), "energy": energy.tolist()}}
+
+
+def fit_exponent(results):
+    """(exponent, standard error, prefactor) of q_sat = C beta_e^p over the runs."""
+    beta = np.array([r["beta_e"] for r in results])
+    q = np.array([r["q_sat"] for r in results])
+    err = np.array([r["q_sat_error"] for r in results]) / q
+    x, y = np.log(beta), np.log(q)
+    design = np.stack([np.ones_like(x), x], axis=1)
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    cov = np.linalg.inv(design.T @ design)
+    if beta.size > 2:
+        sigma2 = float(np.sum((y - design @ coef) ** 2) / (beta.size - 2))
+        sigma2 = max(sigma2, float(np.mean(err ** 2)))
+    else:
+        sigma2 = float(np.mean(err ** 2))
+    return float(coef[1]), float(math.sqrt(sigma2 * cov[1, 1])), float(math.exp(coef[0]))
+
+
+def figure(runs, control, fit):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(13, 4))
+    ax, bx, cx = fig.subplots(1, 3)
+    for r in runs + control:
+        label = f"beta_e = {r['beta_e']:g}" + (" (control)" if r in control else "")
+        line, = ax.plot(r["history"]["t"], r["history"]["q"], lw=1, label=label)
+        ax.axhline(r["one_over_beta"], color=line.get_color(), ls=":", lw=0.8)
+        bx.semilogy(r["band_history"]["t"][1:], r["band_history"]["energy"][1:], lw=0.8, color=line.get_color(),
+                    label=label)
+    ax.set_xlabel(r"$t\,\omega_{pe}$")
+    ax.set_ylabel(r"$|q| / (n T v_{th})$ (dotted: $1/\beta_e$)")
+    ax.legend(fontsize=7)
+    bx.set_xlabel(r"$t\,\omega_{pe}$")
+    bx.set_ylabel(r"$\delta B^2/B_0^2$, $|k|\rho_e$ in 0.2-2")
+    beta = np.array([r["beta_e"] for r in runs])
+    cx.errorbar(beta, [r["q_sat"] for r in runs], yerr=[r["q_sat_error"] for r in runs], fmt="o", label="q_sat")
+    for r in control:
+        cx.plot(r["beta_e"], r["q_sat"], "s", color="0.4", label="control (whistler-stable)")
+    grid = np.geomspace(min([beta.min(), *(r["beta_e"] for r in control)]) / 1.3, beta.max() * 1.3, 20)
+    if fit is not None:
+        p, dp, c = fit
+        cx.loglog(grid, c * grid ** p, "-", lw=1, label=f"fit: beta^({p:.2f} +- {dp:.2f})")
+    cx.loglog(grid, 1.0 / grid, "k:", lw=1, label="1/beta_e")
+    cx.set_xlabel(r"$\beta_e$")
+    cx.set_ylabel(r"$q_{sat} / (n T v_{th})$")
+    cx.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--run", action="append", type=Path, default=[], help="output of a whistler-unstable run")
+    ap.add_argument("--control", action="append", type=Path, default=[], help="output of a whistler-stable run")
+    ap.add_argument("--species", default="electrons")
+    ap.add_argument("--json", type=Path, help="write the numbers (histories thinned) here")
+    ap.add_argument("--figure", type=Path, help="write the PNG figure here")
+    args = ap.parse_args(argv)
+    runs = sorted((analyse(o, args.species) for o in args.run), key=lambda r: r["beta_e"])
+    control = [analyse(o, args.species) for o in args.control]
+    print("beta_e  t_end   q_sat (last third)   q_peak @ t     1/beta  band dB^2/B0^2: noise  max @ t  "
+          "t_rise  RH share  along q")
+    for r in runs + control:
+        rise = f"{r['t_rise']:.0f}" if r["t_rise"] is not None else "none"
+        print(f"{r['beta_e']:6g}  {r['t_end']:5.0f}  {r['q_sat']:.4f} +- {r['q_sat_error']:.4f}  "
+              f"{r['q_peak']:.4f} @ {r['t_peak']:5.0f}  {r['one_over_beta']:.3f}  {r['band_noise']:.2e}  "
+              f"{r['band_max']:.2e} @ {r['t_band_max']:5.0f}  {rise:>6}  {r['right_hand_share']:.3f}  "
+              f"{r['share_along_heat_flux']:.3f}" + ("   (control)" if r in control else ""))
+        for m in r["modes"]:
+            print(f"        mode k rho_e = {m['k_rho_e']:.3f}, theta = {m['theta']:7.1f} deg, omega/Omega_ce = "
+                  f"{m['omega_over_omega_ce']:.3f} (cold whistler {m['cold_over_omega_ce']:.3f}), share "
+                  f"{m['share']:.3f}")
+    fit = fit_exponent(runs) if len(runs) >= 2 else None
+    if fit is not None:
+        print(f"q_sat = {fit[2]:.3f} beta_e^({fit[0]:.3f} +- {fit[1]:.3f})   (expected exponent -1)")
+    if args.json:
+        args.json.write_text(json.dumps({"runs": runs, "control": control, "exponent": fit and fit[0],
+                                         "exponent_error": fit and fit[1], "prefactor": fit and fit[2]},
+                                        indent=1) + "\n")
+    if args.figure:
+        save_figure(figure(runs, control, fit), args.figure)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
