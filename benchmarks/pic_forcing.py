@@ -2,7 +2,7 @@
 (`kernels/advance_cpu.advance`, one numba thread) on a 2D block of 128^2 cells x 64 cell-ordered particles per
 cell, plain, with velocity-gradient forcing, with temperature-gradient forcing (branch-free series push, flagged
 particles redone exactly), with both, and with the relativistically exact temperature forcing
-(`forcing_model = "relativistic"`: classical Runge-Kutta substeps of du_par/dt = (h_J - theta - gamma) |g|);
+(`forcing_model = "relativistic"`: third-order Taylor substeps of du_par/dt = (h_J - theta - gamma) |g|);
 ns per particle for one call, best of 4 interleaved rounds.
 
 Run: `python benchmarks/pic_forcing.py` (about 20 s).

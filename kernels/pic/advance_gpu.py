@@ -22,7 +22,7 @@ THREADS = 128
 ROWS = ae.ROWS
 
 advance_cell = compile_for(cuda.jit(device=True), ge.fetch, ge.line, ge.plane, ge.interpolate, ge.fields_at,
-                           fe.flow_factor, fe.gradient_flow_at, fe.temperature_flow_at, fe.relativistic_rate,
+                           fe.flow_factor, fe.gradient_flow_at, fe.temperature_flow_at, fe.relativistic_substep,
                            fe.relativistic_temperature_flow_at, fe.forcing_half_at,
                            pe.push_vay, pe.push_boris, pe.inverse_gamma, de.linear_weight, de.transverse,
                            de.transverse_or_mean, de.stays, de.cell_window, de.window, de.esirkepov_currents,
@@ -33,7 +33,7 @@ advance_cell = compile_for(cuda.jit(device=True), ge.fetch, ge.line, ge.plane, g
 def _shaped_cell(order):
     """`advance_elements.advance_at` with the particle shape of `order` (2, 3) (`shaped.compile_shaped`)."""
     return compile_shaped(cuda.jit(device=True), order, ge.fields_at, fe.flow_factor, fe.gradient_flow_at,
-                          fe.temperature_flow_at, fe.relativistic_rate, fe.relativistic_temperature_flow_at,
+                          fe.temperature_flow_at, fe.relativistic_substep, fe.relativistic_temperature_flow_at,
                           fe.forcing_half_at, pe.push_vay, pe.push_boris, pe.inverse_gamma,
                           ae.load_at, ae.push_w_at, ae.store_at, ae.advance_at,
                           replace={"accumulate": atomic_accumulate}).advance_at

@@ -10,7 +10,7 @@ from ..twice import compile_for
 
 THREADS = 128
 _cell = compile_for(cuda.jit(device=True), fe.flow_factor, fe.gradient_flow_at, fe.temperature_flow_at,
-                    fe.relativistic_rate, fe.relativistic_temperature_flow_at, fe.forcing_half_at, el.push_vay,
+                    fe.relativistic_substep, fe.relativistic_temperature_flow_at, fe.forcing_half_at, el.push_vay,
                     el.push_boris, el.inverse_gamma, el.push_at, el.move_at, el.push_move_at, el.push_forced_move_at)
 push_move_cell, push_forced_move_cell = _cell.push_move_at, _cell.push_forced_move_at
 
