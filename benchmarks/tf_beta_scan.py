@@ -15,8 +15,12 @@ Per run (code units, t in 1/omega_pe; beta_e, Omega_ce, rho_e and B_0 from its d
 - The whistler band |k| rho_e in [0.2, 2] (postprocess.whistler.band_energy): dB^2/B_0^2 at the noise
   (median over 50 <= t <= NOISE_UNTIL) and at its maximum; t_rise, the first dump after which the band stays
   above RISE x noise (smoothed over 9 dumps), or none.
+- The growth rate of the strongest mode of the spectrum (postprocess.theory.fit_growth_rate of its energy
+  history, amplitude rate, tolerance GROWTH_TOLERANCE: the mode's log-slope wanders by more than the default
+  10 %), and the electron state at t_rise: T_perp / T_par, beta_par, beta_par - beta_perp.
 - The (k, omega) spectrum of the dumps from t_rise to the end (the last half without a rise): right-hand
-  share, share travelling with the heat flux, strongest modes (angle, omega / Omega_ce, cold whistler).
+  share, share travelling with the heat flux, strongest modes (angle, omega / Omega_ce, cold whistler, B_z
+  share).
 The exponent: least squares of log q_sat on log beta_e over the --run runs, with its standard error from the
 residuals (and, with two runs, from the q_sat errors alone).
 """
@@ -32,14 +36,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from postprocess.families import save_figure  # noqa: E402
 from postprocess.readers import read_scalars  # noqa: E402
+from postprocess.theory import fit_growth_rate  # noqa: E402
 from postprocess.tf import heat_flux_history, read_parameters  # noqa: E402
-from postprocess.whistler import (band_energy, fraction_along, oblique_spectrum, right_hand_fraction,  # noqa: E402
-                                  strongest_modes)
+from postprocess.whistler import (band_energy, fraction_along, mode_energy, oblique_spectrum,  # noqa: E402
+                                  right_hand_fraction, strongest_modes)
 
 BAND = (0.2, 2.0)          # |k| rho_e
 NOISE_UNTIL = 300.0        # the band energy before this time is the noise level
 RISE = 3.0                 # the band counts as risen above RISE x noise
 SMOOTH = 9                 # dumps in the running median of the rise test
+GROWTH_TOLERANCE = 0.3     # of the growth-rate window (postprocess.theory.fit_growth_rate)
 
 
 def q_saturated(t, q):
@@ -75,8 +81,21 @@ def analyse(outdir, species):
     inside = (scalars["time"] >= window[0]) & (scalars["time"] <= window[1])
     sign = float(np.sign(np.mean(scalars[f"heat_flux_{species}"][inside])))
     q_sat, q_err = q_saturated(t, q)
-    peak = int(np.argmax(q))
     modes = strongest_modes(kx, ky, omega, power, omega_ce, 4, band)
+    tm, mode = mode_energy(outdir, modes[0]["kx"], modes[0]["ky"])
+    try:
+        growth, growth_window, growth_r2 = fit_growth_rate(tm[1:], mode[1:], energy=True, tolerance=GROWTH_TOLERANCE)
+    except ValueError:
+        growth, growth_window, growth_r2 = None, None, None
+    state = {}
+    if t_rise is not None:
+        i = int(np.searchsorted(scalars["time"], t_rise))
+        t_par, t_perp = scalars[f"T_par_{species}"][i], scalars[f"T_perp_{species}"][i]
+        beta_par = scalars[f"beta_par_{species}"][i]
+        state = {"anisotropy": float(t_perp / t_par), "beta_par": float(beta_par),
+                 "beta_par_minus_perp": float(beta_par * (1.0 - t_perp / t_par)),
+                 "q_at_rise": float(np.interp(t_rise, t, q))}
+    peak = int(np.argmax(q))
     for m in modes:
         m["k_rho_e"] = m["k"] * rho_e
         m["omega_over_omega_ce"] = m["omega"] / omega_ce
@@ -85,7 +104,8 @@ def analyse(outdir, species):
             "q_sat": q_sat, "q_sat_error": q_err, "q_peak": float(q[peak]), "t_peak": float(t[peak]),
             "q_end": float(q[-1]), "one_over_beta": 1.0 / beta,
             "band_noise": noise, "band_max": float(energy.max()), "t_band_max": float(tb[np.argmax(energy)]),
-            "band_end": float(energy[-1]), "t_rise": t_rise, "window": list(window),
+            "band_end": float(energy[-1]), "t_rise": t_rise, "window": list(window), "mode_growth": growth,
+            "mode_growth_window": growth_window, "mode_growth_r2": growth_r2, "state_at_rise": state,
             "right_hand_share": right_hand_fraction(outdir, window, band),
             "share_along_heat_flux": fraction_along(kx, ky, omega, power, sign, band),
             "modes": modes, "history": {"t": t[::10].tolist(), "q": q[::10].tolist()},
@@ -159,10 +179,19 @@ def main(argv=None):
               f"{r['q_peak']:.4f} @ {r['t_peak']:5.0f}  {r['one_over_beta']:.3f}  {r['band_noise']:.2e}  "
               f"{r['band_max']:.2e} @ {r['t_band_max']:5.0f}  {rise:>6}  {r['right_hand_share']:.3f}  "
               f"{r['share_along_heat_flux']:.3f}" + ("   (control)" if r in control else ""))
+        if r["state_at_rise"]:
+            st = r["state_at_rise"]
+            print(f"        at t_rise: q^ = {st['q_at_rise']:.3f}, T_perp/T_par = {st['anisotropy']:.3f}, beta_par = "
+                  f"{st['beta_par']:.2f}, beta_par - beta_perp = {st['beta_par_minus_perp']:.2f}")
+        if r["mode_growth"] is not None:
+            g0, g1 = r["mode_growth_window"]
+            print(f"        strongest mode's growth rate {r['mode_growth']:.3g} omega_pe = "
+                  f"{r['mode_growth'] / r['omega_ce']:.3g} Omega_ce (t = {g0:.0f}-{g1:.0f}, "
+                  f"r^2 = {r['mode_growth_r2']:.3f})")
         for m in r["modes"]:
             print(f"        mode k rho_e = {m['k_rho_e']:.3f}, theta = {m['theta']:7.1f} deg, omega/Omega_ce = "
                   f"{m['omega_over_omega_ce']:.3f} (cold whistler {m['cold_over_omega_ce']:.3f}), share "
-                  f"{m['share']:.3f}")
+                  f"{m['share']:.3f}, B_z share {m['bz_share']:.2f}")
     fit = fit_exponent(runs) if len(runs) >= 2 else None
     if fit is not None:
         print(f"q_sat = {fit[2]:.3f} beta_e^({fit[0]:.3f} +- {fit[1]:.3f})   (expected exponent -1)")

@@ -87,20 +87,32 @@ def wavenumbers(shape, spacing):
     return np.meshgrid(kx, ky, indexing="ij")
 
 
-def band_energy(outdir, k_band):
-    """(t, W) of every dump: W = sum over k_band[0] <= |k| < k_band[1] of |B_k|^2 / (N_x N_y)^2, the mean square
-    magnetic fluctuation (code units, all three components) carried by that band (Parseval: the band's share of
-    the spatial mean of |B - <B>|^2)."""
+def _energy_history(outdir, select):
+    """(t, W) of every dump: W = sum over the wavevectors where select(k_x, k_y) is True of |B_k|^2 / (N_x N_y)^2
+    (code units, all three components), the share of the spatial mean of |B - <B>|^2 they carry (Parseval)."""
     times, energy = [], []
-    kx = ky = None
+    inside = None
     for b, spacing, t in _dumps(outdir, None):
-        if kx is None:
-            kx, ky = wavenumbers(b.shape[1:], spacing)
-            inside = (np.hypot(kx, ky) >= k_band[0]) & (np.hypot(kx, ky) < k_band[1])
+        if inside is None:
+            inside = select(*wavenumbers(b.shape[1:], spacing))
         transform = np.fft.fft2(b, axes=(1, 2)) / b[0].size
         times.append(t)
         energy.append(float(np.sum(np.abs(transform[:, inside]) ** 2)))
     return np.asarray(times), np.asarray(energy)
+
+
+def band_energy(outdir, k_band):
+    """(t, W): the mean square magnetic fluctuation carried by k_band[0] <= |k| < k_band[1] (`_energy_history`)."""
+    return _energy_history(outdir, lambda kx, ky: (np.hypot(kx, ky) >= k_band[0]) & (np.hypot(kx, ky) < k_band[1]))
+
+
+def mode_energy(outdir, kx0, ky0):
+    """(t, W): the mean square magnetic fluctuation of the Fourier mode nearest (kx0, ky0) and its conjugate,
+    one real wave, for a growth-rate fit (`postprocess.theory.fit_growth_rate`, energy=True)."""
+    def select(kx, ky):
+        nearest = lambda sx, sy: np.hypot(kx - sx, ky - sy) == np.hypot(kx - sx, ky - sy).min()     # noqa: E731
+        return nearest(kx0, ky0) | nearest(-kx0, -ky0)
+    return _energy_history(outdir, select)
 
 
 def _series(outdir, window):
@@ -121,13 +133,13 @@ def _series(outdir, window):
 
 def oblique_spectrum(outdir, window=None):
     """(k_x, k_y, omega, power) of the B dumps in window = (t0, t1): k_x, k_y (N_x, N_y) wavenumber grids,
-    omega (M,) ascending in omega_pe, power (N_x, N_y, M) = sum over components of |F(k, omega)|^2 (module
+    omega (M,) ascending in omega_pe, power (3, N_x, N_y, M) = |F(k, omega)|^2 of B_x, B_y, B_z (module
     docstring; B_0 and any uniform part removed). The dumps must be evenly spaced; frequencies above
     pi / interval alias."""
     times, b, hann, spacing = _series(outdir, window)
     signal = b * hann[:, None, None, None]
     transform = np.fft.ifft(np.fft.fft2(signal, axes=(2, 3)), axis=0) * times.size
-    power = np.sum(np.abs(transform) ** 2, axis=1)        # (M, N_x, N_y)
+    power = np.abs(transform) ** 2                        # (M, 3, N_x, N_y)
     omega = 2.0 * np.pi * np.fft.fftfreq(times.size, float(np.diff(times).mean()))
     order = np.argsort(omega)
     kx, ky = wavenumbers(b.shape[2:], spacing)
@@ -152,10 +164,12 @@ def right_hand_fraction(outdir, window=None, k_band=(0.0, math.inf)):
 def strongest_modes(kx, ky, omega, power, omega_ce, count=5, k_band=(0.0, math.inf)):
     """The `count` wavevectors in k_band[0] <= |k| < k_band[1] with the most power at omega > 0, strongest
     first: dicts with kx, ky, k, theta (degrees, of k to B_0: below 90 propagates along +B_0), omega
-    (power-weighted over the peak and its two neighbours), omega_cold (the cold whistler at that k, theta)
-    and share (of the band's power at omega > 0)."""
+    (power-weighted over the peak and its two neighbours), omega_cold (the cold whistler at that k, theta),
+    share (of the band's power at omega > 0) and bz_share (the part of the mode's power in B_z: 1 for a
+    non-propagating k-perpendicular mode with E along B_0, the O-mode / Weibel type; about 1/2 or more for a
+    parallel circularly polarised wave)."""
     positive = omega > 0
-    spectra = power[:, :, positive]
+    spectra = power[:, :, :, positive].sum(axis=0)
     k_abs = np.hypot(kx, ky)
     totals = np.where((k_abs >= k_band[0]) & (k_abs < k_band[1]) & (k_abs > 0), spectra.sum(axis=-1), 0.0)
     w = omega[positive]
@@ -169,7 +183,8 @@ def strongest_modes(kx, ky, omega, power, omega_ce, count=5, k_band=(0.0, math.i
         modes.append({"kx": float(kx[i, j]), "ky": float(ky[i, j]), "k": k, "theta": math.degrees(angle),
                       "omega": float(np.sum(w[near] * line[near]) / np.sum(line[near])),
                       "omega_cold": cold_whistler_frequency(k, angle, omega_ce),
-                      "share": float(totals[i, j] / totals.sum())})
+                      "share": float(totals[i, j] / totals.sum()),
+                      "bz_share": float(power[2, i, j, positive].sum() / line.sum())})
     return modes
 
 
@@ -179,7 +194,7 @@ def fraction_along(kx, ky, omega, power, sign, k_band=(0.0, math.inf)):
     heat flux along B_0 travel with it (Gary et al. 1999; Komarov et al. 2018)."""
     k_abs = np.hypot(kx, ky)
     inside = (k_abs >= k_band[0]) & (k_abs < k_band[1]) & (k_abs > 0)
-    totals = power[:, :, omega > 0].sum(axis=-1) * inside
+    totals = power[:, :, :, omega > 0].sum(axis=(0, -1)) * inside
     weight = np.where(sign * kx > 0, 1.0, np.where(kx == 0, 0.5, 0.0))
     return float(np.sum(totals * weight) / np.sum(totals))
 
@@ -202,7 +217,7 @@ def whistler_figure(t, energy, b0_squared, kx, ky, omega, power, modes, window, 
     ax.set_xlabel(r"$t\,\omega_{pe}$")
     ax.set_ylabel(r"band $\delta B^2 / B_0^2$")
     ax.set_title(title)
-    total = np.fft.fftshift(power[:, :, omega > 0].sum(axis=-1))
+    total = np.fft.fftshift(power[:, :, :, omega > 0].sum(axis=(0, -1)))
     total[total.shape[0] // 2, total.shape[1] // 2] = np.nan
     extent = [kx.min(), kx.max(), ky.min(), ky.max()]
     top = np.nanmax(total)
@@ -242,10 +257,11 @@ def cmd_tf_whistler(args):
           f"{right_hand_fraction(args.outdir, window, band):.3f}, share along "
           f"{'the heat flux' if args.species else '+B_0'} ({'+' if sign > 0 else '-'}x) "
           f"{fraction_along(kx, ky, omega, power, sign, band):.3f}")
-    print("   k_x d_e   k_y d_e  k rho_e  theta(deg)  omega/Omega_ce  cold whistler  share")
+    print("   k_x d_e   k_y d_e  k rho_e  theta(deg)  omega/Omega_ce  cold whistler  share  B_z share")
     for m in modes:
         print(f"  {m['kx']:8.4f}  {m['ky']:8.4f}  {m['k'] * rho_e:7.3f}  {m['theta']:10.1f}  "
-              f"{m['omega'] / omega_ce:14.4f}  {m['omega_cold'] / omega_ce:13.4f}  {m['share']:.3f}")
+              f"{m['omega'] / omega_ce:14.4f}  {m['omega_cold'] / omega_ce:13.4f}  {m['share']:.3f}  "
+              f"{m['bz_share']:9.3f}")
     if args.out:
         save_figure(whistler_figure(t, energy, b0 ** 2, kx, ky, omega, power, modes, window, str(args.outdir),
                                     2.0 * band[1]),

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from postprocess.cli import main
-from postprocess.whistler import (band_energy, cold_whistler_frequency, fraction_along, oblique_spectrum,
-                                  right_hand_fraction, strongest_modes)
+from postprocess.whistler import (band_energy, cold_whistler_frequency, fraction_along, mode_energy,
+                                  oblique_spectrum, right_hand_fraction, strongest_modes)
 from test_postprocess_pic import _ascii, write_mesh
 
 NX, NY, DX = 32, 24, 0.5                        # box 16 x 12 d_e
@@ -61,9 +61,9 @@ def test_cold_whistler_limits():
     assert cold_whistler_frequency(1.0, math.pi - 0.3, 0.2) == pytest.approx(cold_whistler_frequency(1.0, 0.3, 0.2))
 
 
-def test_band_energy_is_the_mean_square_fluctuation(tmp_path):
-    """Parseval: the band holding the wave carries <|dB|^2> = A^2 (1 + (k_y/k_x)^2) / 2 + A^2 / 2; a band
-    without it, nothing (B_0 is the k = 0 term)."""
+def test_band_and_mode_energy_are_the_mean_square_fluctuation(tmp_path):
+    """Parseval: the band (and the mode) holding the wave carries <|dB|^2> = A^2 (1 + (k_y/k_x)^2) / 2 + A^2 / 2;
+    a band or mode without it, nothing (B_0 is the k = 0 term)."""
     outdir = write_run(tmp_path / "clean")
     k = math.hypot(KX, KY)
     t, energy = band_energy(outdir, (0.9 * k, 1.1 * k))
@@ -71,6 +71,8 @@ def test_band_energy_is_the_mean_square_fluctuation(tmp_path):
     expected = AMPLITUDE ** 2 * (1 + (KY / KX) ** 2) / 2 + AMPLITUDE ** 2 / 2
     assert np.allclose(energy, expected, rtol=1e-12)
     assert np.all(band_energy(outdir, (1.2 * k, 5 * k))[1] < 1e-28)
+    assert np.allclose(mode_energy(outdir, 1.02 * KX, 0.98 * KY)[1], expected, rtol=1e-12)    # nearest mode
+    assert np.all(mode_energy(outdir, KX, -KY)[1] < 1e-28)
 
 
 def test_spectrum_finds_the_wave_its_angle_frequency_direction_and_hand(noisy):
@@ -81,6 +83,7 @@ def test_spectrum_finds_the_wave_its_angle_frequency_direction_and_hand(noisy):
     bin_width = 2 * np.pi / (N_DUMPS * INTERVAL)
     assert abs(mode["omega"] - OMEGA) < 0.5 * bin_width
     assert mode["omega_cold"] == pytest.approx(OMEGA, rel=1e-12) and mode["share"] > 0.5
+    assert mode["bz_share"] == pytest.approx(1.0 / (2.0 + (KY / KX) ** 2), abs=0.01)     # <B_z^2> / <|dB|^2>
     assert fraction_along(kx, ky, omega, power, -1.0) > 0.9
     assert fraction_along(kx, ky, omega, power, +1.0) < 0.1
     assert right_hand_fraction(noisy) > 0.9
