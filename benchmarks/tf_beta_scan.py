@@ -18,6 +18,9 @@ Per run (code units, t in 1/omega_pe; beta_e, Omega_ce, rho_e and B_0 from its d
 - The growth rate of the strongest mode of the spectrum (postprocess.theory.fit_growth_rate of its energy
   history, amplitude rate, tolerance GROWTH_TOLERANCE: the mode's log-slope wanders by more than the default
   10 %), and the electron state at t_rise: T_perp / T_par, beta_par, beta_par - beta_perp.
+- Above the whistler threshold, before anything grows: the window from q^ = 1/beta_e to t_rise (or the end),
+  its band energy at the end over the noise (medians of the last and first tenth), the amplitude growth rate
+  that ratio bounds, 0.5 ln(ratio) / duration, and its right-hand and along-q shares.
 - The (k, omega) spectrum of the dumps from t_rise to the end (the last half without a rise): right-hand
   share, share travelling with the heat flux, strongest modes (angle, omega / Omega_ce, cold whistler, B_z
   share).
@@ -65,6 +68,16 @@ def rise_time(t, energy, noise):
     return float(t[last_below[-1] + 1]) if last_below.size else float(t[0])
 
 
+def quiet_window(t, q, beta, tb, t_rise):
+    """(t0, t1): from q^ first above 1/beta_e to t_rise (or the last dump); None if q^ never passes 1/beta_e or
+    the window holds fewer than 20 dumps."""
+    crossed = np.flatnonzero(q >= 1.0 / beta)
+    if crossed.size == 0:
+        return None
+    t0, t1 = float(t[crossed[0]]), (t_rise if t_rise is not None else float(tb[-1]))
+    return (t0, t1) if np.count_nonzero((tb >= t0) & (tb <= t1)) >= 20 else None
+
+
 def analyse(outdir, species):
     parameters = read_parameters(outdir)
     beta, omega_ce, rho_e, b0 = (parameters[k] for k in ("beta_e", "omega_ce", "gyroradius_e", "b0"))
@@ -81,6 +94,7 @@ def analyse(outdir, species):
     inside = (scalars["time"] >= window[0]) & (scalars["time"] <= window[1])
     sign = float(np.sign(np.mean(scalars[f"heat_flux_{species}"][inside])))
     q_sat, q_err = q_saturated(t, q)
+    temperature = (scalars[f"T_par_{species}"] + 2.0 * scalars[f"T_perp_{species}"]) / 3.0
     modes = strongest_modes(kx, ky, omega, power, omega_ce, 4, band)
     tm, mode = mode_energy(outdir, modes[0]["kx"], modes[0]["ky"])
     try:
@@ -96,6 +110,16 @@ def analyse(outdir, species):
                  "beta_par_minus_perp": float(beta_par * (1.0 - t_perp / t_par)),
                  "q_at_rise": float(np.interp(t_rise, t, q))}
     peak = int(np.argmax(q))
+    above = quiet_window(t, q, beta, tb, t_rise)
+    if above is not None:
+        span = (tb >= above[0]) & (tb <= above[1])
+        tenth = max(span.sum() // 10, 3)
+        ratio = float(np.median(energy[span][-tenth:]) / np.median(energy[span][:tenth]))
+        kxa, kya, wa, pa = oblique_spectrum(outdir, above)
+        above = {"window": list(above), "band_ratio": ratio,
+                 "growth_bound": 0.5 * math.log(max(ratio, 1.0)) / (above[1] - above[0]),
+                 "right_hand_share": right_hand_fraction(outdir, above, band),
+                 "share_along_heat_flux": fraction_along(kxa, kya, wa, pa, sign, band)}
     for m in modes:
         m["k_rho_e"] = m["k"] * rho_e
         m["omega_over_omega_ce"] = m["omega"] / omega_ce
@@ -106,9 +130,11 @@ def analyse(outdir, species):
             "band_noise": noise, "band_max": float(energy.max()), "t_band_max": float(tb[np.argmax(energy)]),
             "band_end": float(energy[-1]), "t_rise": t_rise, "window": list(window), "mode_growth": growth,
             "mode_growth_window": growth_window, "mode_growth_r2": growth_r2, "state_at_rise": state,
+            "above_threshold": above,
             "right_hand_share": right_hand_fraction(outdir, window, band),
             "share_along_heat_flux": fraction_along(kx, ky, omega, power, sign, band),
-            "modes": modes, "history": {"t": t[::10].tolist(), "q": q[::10].tolist()},
+            "modes": modes, "history": {"t": t[::10].tolist(), "q": q[::10].tolist(),
+                                         "temperature": temperature[::10].tolist()},
             "band_history": {"t": tb.tolist(), "energy": energy.tolist()}}
 
 
@@ -132,27 +158,34 @@ def fit_exponent(results):
 def figure(runs, control, fit):
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(13, 4))
-    ax, bx, cx = fig.subplots(1, 3)
+    fig = Figure(figsize=(16, 4))
+    ax, bx, tx, cx = fig.subplots(1, 4)
     for r in runs + control:
         label = f"beta_e = {r['beta_e']:g}" + (" (control)" if r in control else "")
         line, = ax.plot(r["history"]["t"], r["history"]["q"], lw=1, label=label)
         ax.axhline(r["one_over_beta"], color=line.get_color(), ls=":", lw=0.8)
         bx.semilogy(r["band_history"]["t"][1:], r["band_history"]["energy"][1:], lw=0.8, color=line.get_color(),
                     label=label)
+        tx.semilogy(r["history"]["t"], np.array(r["history"]["temperature"]) / r["history"]["temperature"][0],
+                    lw=1, color=line.get_color(), label=label)
+    ax.set_ylim(0.0, 1.3 * max(max(r["history"]["q"]) for r in runs + control))
     ax.set_xlabel(r"$t\,\omega_{pe}$")
     ax.set_ylabel(r"$|q| / (n T v_{th})$ (dotted: $1/\beta_e$)")
     ax.legend(fontsize=7)
     bx.set_xlabel(r"$t\,\omega_{pe}$")
     bx.set_ylabel(r"$\delta B^2/B_0^2$, $|k|\rho_e$ in 0.2-2")
+    tx.set_xlabel(r"$t\,\omega_{pe}$")
+    tx.set_ylabel(r"$T / T(0)$, $T = (T_\parallel + 2 T_\perp)/3$")
     beta = np.array([r["beta_e"] for r in runs])
-    cx.errorbar(beta, [r["q_sat"] for r in runs], yerr=[r["q_sat_error"] for r in runs], fmt="o", label="q_sat")
+    cx.errorbar(beta, [r["q_sat"] for r in runs], yerr=[r["q_sat_error"] for r in runs], fmt="o",
+                label="q^ mean of the last third")
+    cx.plot(beta, [r["q_peak"] for r in runs], "^", mfc="none", label="q^ peak")
     for r in control:
         cx.plot(r["beta_e"], r["q_sat"], "s", color="0.4", label="control (whistler-stable)")
     grid = np.geomspace(min([beta.min(), *(r["beta_e"] for r in control)]) / 1.3, beta.max() * 1.3, 20)
     if fit is not None:
         p, dp, c = fit
-        cx.loglog(grid, c * grid ** p, "-", lw=1, label=f"fit: beta^({p:.2f} +- {dp:.2f})")
+        cx.loglog(grid, c * grid ** p, "-", color="C3", lw=1, label=f"fit: beta^({p:.2f} +- {dp:.2f})")
     cx.loglog(grid, 1.0 / grid, "k:", lw=1, label="1/beta_e")
     cx.set_xlabel(r"$\beta_e$")
     cx.set_ylabel(r"$q_{sat} / (n T v_{th})$")
@@ -183,6 +216,12 @@ def main(argv=None):
             st = r["state_at_rise"]
             print(f"        at t_rise: q^ = {st['q_at_rise']:.3f}, T_perp/T_par = {st['anisotropy']:.3f}, beta_par = "
                   f"{st['beta_par']:.2f}, beta_par - beta_perp = {st['beta_par_minus_perp']:.2f}")
+        if r["above_threshold"]:
+            a = r["above_threshold"]
+            print(f"        q^ > 1/beta_e before the rise, t = {a['window'][0]:.0f}-{a['window'][1]:.0f}: band x "
+                  f"{a['band_ratio']:.2f} (growth rate <= {a['growth_bound']:.2g} omega_pe = "
+                  f"{a['growth_bound'] / r['omega_ce']:.2g} Omega_ce), RH share {a['right_hand_share']:.3f}, "
+                  f"along q {a['share_along_heat_flux']:.3f}")
         if r["mode_growth"] is not None:
             g0, g1 = r["mode_growth_window"]
             print(f"        strongest mode's growth rate {r['mode_growth']:.3g} omega_pe = "
