@@ -3,9 +3,9 @@
 decks/tf/heat_flux_hot.toml at several beta_e and a whistler-stable control, print the table, fit the exponent
 of q_sat(beta_e), write the JSON and the figure.
 
-    NUMBA_NUM_THREADS=1 python -m hpcsim run decks/tf/heat_flux_hot.toml -o RUNS/b4 --set output.fields_every=50
+    NUMBA_NUM_THREADS=1 python -m hpcsim run decks/tf/heat_flux_hot.toml -o RUNS/b4 --set output.fields_every=50 ...
     ...   (one run per beta_e; the commands of each are on docs/tf_results.md, section 2d)
-    python benchmarks/tf_beta_scan.py --run RUNS/b2 --run RUNS/b4 --run RUNS/b8 --control RUNS/b05 \\
+    python benchmarks/tf_beta_scan.py --run RUNS/b4 --run RUNS/b8 --control RUNS/b05 \\
         --json benchmarks/results/tf_beta_scan.json --figure docs/figures/tf_beta_scan.png
 
 Per run (code units, t in 1/omega_pe; beta_e, Omega_ce, rho_e and B_0 from its diags/parameters.h5):

@@ -295,7 +295,25 @@ def resolution_warnings(deck):
                        f"{NOISE_FRACTION:g} of pic.growth_rate = {p['growth_rate']:.2g}: the instability will not "
                        "separate from the particle noise (it needs more particles per Debye area: more particles "
                        "per cell or a hotter plasma; docs/tf_results.md, noise budget)")
+        runaway = relativistic_runaway_rate(s)
+        if runaway > noise + s["krook_rate"]:
+            out.append(f"species {s['name']}: the relativistic temperature forcing drives its tail against g away at "
+                       f"|g| c = {runaway:.2g} omega_pe, faster than the run's scattering (nu_num ~ {noise:.2g}, "
+                       f"krook_rate {s['krook_rate']:g}): T_par grows without bound after t ~ 1/|g| c until an "
+                       f"instability scatters the tail (gradient_length > {1.0 / max(noise, 1e-300):.3g} holds it; "
+                       "docs/tf_results.md, section 2d)")
     return out
+
+
+def relativistic_runaway_rate(s):
+    """|g| c (omega_pe) of a species forced by the relativistic temperature forcing, else 0: an electron moving
+    against g with gamma >> h_J - theta obeys du_par/dt = (h_J - theta - gamma)|g| ~ |g| u_par and runs away
+    exponentially at that rate unless scattered faster."""
+    if not s["forcing"] or s["forcing_model"] != "relativistic":
+        return 0.0
+    if "gradient_length" in s:
+        return 1.0 / s["gradient_length"]
+    return math.sqrt(sum(v * v for v in s.get("temperature_gradient", (0.0, 0.0, 0.0))))
 
 
 def species_collisionality(s, p, spacing):

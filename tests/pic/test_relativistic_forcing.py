@@ -9,6 +9,7 @@ import pytest
 from scipy.integrate import quad, solve_ivp
 from scipy.special import kve
 
+from conftest import ROOT, run_cli
 from hpcsim.kernels.pic import pic_cpu
 from hpcsim.kernels.pic.forcing_elements import RELATIVISTIC
 from hpcsim.pic.forcing import relativistic_k0
@@ -80,3 +81,14 @@ def test_juttner_moments_follow_the_chapman_enskog_source(theta):
     du_nr, _ = rates(1, 1.5 * theta)
     assert du_nr.mean() == pytest.approx(-1.5 * theta * (h_j - 1.0), rel=0.05)
     assert abs(du_nr.mean()) > 10.0 * sem(du_nr)
+
+
+def test_check_warns_when_the_forced_tail_outruns_the_scattering():
+    """`check` of the theta_e = 0.1 deck: |g| c = 1/L_T above nu_num + krook_rate (the runaway of docs section 2d)
+    is named with the gradient length that holds the tail; L_T = 8000 (|g| c = 1.25e-4 < nu_num ~ 2e-4) is quiet."""
+    deck = ROOT / "decks" / "tf" / "heat_flux_hot.toml"
+    fast = run_cli(["check", deck, "--set", "species.0.gradient_length=1000.0"])
+    slow = run_cli(["check", deck, "--set", "species.0.gradient_length=8000.0"])
+    assert fast.returncode == 0 and slow.returncode == 0, fast.stderr + slow.stderr
+    assert "drives its tail against g away at |g| c = 0.001 omega_pe" in fast.stdout + fast.stderr
+    assert "drives its tail" not in slow.stdout + slow.stderr
