@@ -24,8 +24,12 @@ Per run (code units, t in 1/omega_pe; beta_e, Omega_ce, rho_e and B_0 from its d
 - The (k, omega) spectrum of the dumps from t_rise to the end (the last half without a rise): right-hand
   share, share travelling with the heat flux, strongest modes (angle, omega / Omega_ce, cold whistler, B_z
   share).
-The exponent: least squares of log q_sat on log beta_e over the --run runs, with its standard error from the
-residuals (and, with two runs, from the q_sat errors alone).
+A run counts as whistler-regulated when the waves after its rise are the heat-flux whistler's: right-hand
+(share > WHISTLER_SHARE) and travelling with the heat flux (share > WHISTLER_SHARE); only those runs enter the
+exponent, so an anisotropy instability (firehose: left-hand; O-mode: both hands alike, no direction) that bends
+q over is not taken for whistler regulation.
+The exponent: least squares of log q_sat on log beta_e over the whistler-regulated runs, with its standard
+error from the residuals (and, with two runs, from the q_sat errors alone).
 """
 import argparse
 import json
@@ -49,6 +53,7 @@ NOISE_UNTIL = 300.0        # the band energy before this time is the noise level
 RISE = 3.0                 # the band counts as risen above RISE x noise
 SMOOTH = 9                 # dumps in the running median of the rise test
 GROWTH_TOLERANCE = 0.3     # of the growth-rate window (postprocess.theory.fit_growth_rate)
+WHISTLER_SHARE = 0.6       # right-hand and along-q shares above which the waves after the rise are whistlers
 
 
 def q_saturated(t, q):
@@ -231,7 +236,15 @@ def main(argv=None):
             print(f"        mode k rho_e = {m['k_rho_e']:.3f}, theta = {m['theta']:7.1f} deg, omega/Omega_ce = "
                   f"{m['omega_over_omega_ce']:.3f} (cold whistler {m['cold_over_omega_ce']:.3f}), share "
                   f"{m['share']:.3f}, B_z share {m['bz_share']:.2f}")
-    fit = fit_exponent(runs) if len(runs) >= 2 else None
+    regulated = [r for r in runs if r["t_rise"] is not None and r["right_hand_share"] > WHISTLER_SHARE
+                 and r["share_along_heat_flux"] > WHISTLER_SHARE]
+    for r in runs:
+        r["whistler_regulated"] = r in regulated
+    fit = fit_exponent(regulated) if len(regulated) >= 2 else None
+    names = ", ".join(f"beta_e = {r['beta_e']:g}" for r in regulated)
+    print(f"whistler-regulated runs: {names or 'none'}")
+    if fit is None:
+        print("exponent: not measurable (fewer than two whistler-regulated runs)")
     if fit is not None:
         print(f"q_sat = {fit[2]:.3f} beta_e^({fit[0]:.3f} +- {fit[1]:.3f})   (expected exponent -1)")
     if args.json:
