@@ -262,18 +262,21 @@ def test_one_level_files_without_the_attribute_load_and_give_the_same_output(tmp
 
 
 @pytest.mark.parametrize("name,levels", [("box2d_l1", 1), ("obstacles3d_l1", 1), ("box2d", 4), ("box3d", 3),
-                                         ("box2d_shared", "auto"), ("box3d_shared", "auto")])
+                                         ("box2d_shared", "auto"), ("box3d_shared", "auto"),
+                                         ("obstacles2d_masked", "auto")])
 def test_shipped_models_load_with_their_level_count(name, levels):
-    """The one-level models are files of the old format (/1, no `levels`), the shared ones of format /3; every
+    """The one-level models are files of the old format (/1, no `levels`), the shared ones of format /3 (/4 with
+    the mask pyramid); every
     shipped model runs the same on the kernels as on PyTorch (float32 round-off, as above) on a grid not divisible
     by 2^levels."""
     import h5py
 
-    from hpcsim.linalg.dcdm.network import FORMAT, FORMAT_ONE_LEVEL, FORMAT_SHARED
+    from hpcsim.linalg.dcdm.network import FORMAT, FORMAT_MASKED, FORMAT_ONE_LEVEL, FORMAT_SHARED
     from hpcsim.linalg.dcdm.solver import weights_path
 
     with h5py.File(weights_path(name), "r") as f:
-        assert f.attrs["format"].decode() == {1: FORMAT_ONE_LEVEL, "auto": FORMAT_SHARED}.get(levels, FORMAT)
+        expected = FORMAT_MASKED if name.endswith("masked") else FORMAT_SHARED
+        assert f.attrs["format"].decode() == {1: FORMAT_ONE_LEVEL, "auto": expected}.get(levels, FORMAT)
     network = Network.load(weights_path(name))
     assert network.levels == levels
     shape = (20, 14) if network.ndim == 2 else (10, 7, 9)
