@@ -20,7 +20,7 @@ another weights file (a shipped name such as box2d_l1, or a path) than the shipp
 writes benchmarks/results/dcdm.json (with the stall safeguard's CG steps per learned solve, `fallbacks`; with
 --append its rows replace the file's rows of the same case, model, grid, right-hand side and method, and the
 others stay) and prints a markdown table (with the model, the pooling levels it runs on the grid, "auto" for
-the shared network, and the load average before and after each solve).
+the shared network, "auto, mask" with the mask pyramid, and the load average before and after each solve).
 """
 import argparse
 import importlib.util
@@ -111,11 +111,12 @@ def main():
                     load = os.getloadavg()[0]
                     r = solve(op, b, models[case], METHODS[method], args.inference)
                     levels = network.levels_for(tuple(mesh.global_shape))
-                    r.update(case=case, model=models[case], levels=levels, shared=network.shared, factor=factor,
+                    r.update(case=case, model=models[case], levels=levels, shared=network.shared,
+                             masked=network.masked, factor=factor,
                              rhs=name, grid="x".join(map(str, mesh.global_shape)), method=method,
                              params=network.parameters, load_before=load, load_after=os.getloadavg()[0])
                     rows.append(r)
-                    shared = ", auto" if network.shared else ""
+                    shared = (", auto, mask" if network.masked else ", auto") if network.shared else ""
                     print(f"| {case} | {models[case]} ({levels}{shared}) | {r['grid']} | {name} | {method} | "
                           f"{r['iterations']} | {r['setup_s']:.2f} | {r['solve_s']:.2f} | {r['residual']:.1e} | "
                           f"{load:.1f}-{r['load_after']:.1f} |", flush=True)

@@ -175,8 +175,9 @@ def _check_training_deck(args):
         _fail(str(exc))
         return EXIT_INPUT
     t = deck["dcdm"]
-    print(f"{args.deck}: valid DCDM training deck; mesh {deck['mesh']['shape']}; network levels {t['levels']!r}, "
-          f"{t['channels']} channels; {t['epochs']} epoch(s) of {t['samples']} right-hand sides")
+    mask = " with the mask pyramid" if t["mask_pyramid"] else ""
+    print(f"{args.deck}: valid DCDM training deck; mesh {deck['mesh']['shape']}; network levels {t['levels']!r}"
+          f"{mask}, {t['channels']} channels; {t['epochs']} epoch(s) of {t['samples']} right-hand sides")
     return 0
 
 

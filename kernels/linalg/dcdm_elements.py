@@ -12,18 +12,26 @@ import numpy as np
 f64 = np.float64
 
 
-def conv_at(x, wt, bias, res, out, add, relu, i, j, k):
-    """out[c] = act(bias[c] + sum_{d,a,b,e} wt[c,d,a,b,e] x[d, i+a-k0//2, j+b-k1//2, k+e-k2//2] + add res[c])
+def conv_at(x, m, wt, bias, res, out, add, relu, i, j, k):
+    """out[c] = act(bias[c] + sum_{d,a,b,e} wt[c,d,a,b,e] v[d, i+a-k0//2, j+b-k1//2, k+e-k2//2] + add res[c])
     at cell (i, j, k), act = max(., 0) if `relu` else the identity (a zero-padded 'same' cross-correlation,
-    PyTorch's ConvNd with padding 1, once the ghosts of x hold zeros at physical faces)."""
+    PyTorch's ConvNd with padding 1, once the ghosts of x hold zeros at physical faces). v = x when wt has as many
+    input channels as x; with twice as many, v = (x, m[0] x): the channels of x, then each times the one-channel
+    mask m (the mask pyramid's convolution; otherwise m is not read)."""
     cout, cin, k0, k1, k2 = wt.shape
+    nx = x.shape[0]
     for c in range(cout):
         s = f64(bias[c])
         for d in range(cin):
+            src = d - nx if d >= nx else d
             for a in range(k0):
                 for b in range(k1):
                     for e in range(k2):
-                        s += f64(wt[c, d, a, b, e]) * f64(x[d, i + a - k0 // 2, j + b - k1 // 2, k + e - k2 // 2])
+                        p, q, r = i + a - k0 // 2, j + b - k1 // 2, k + e - k2 // 2
+                        v = f64(x[src, p, q, r])
+                        if d >= nx:
+                            v *= f64(m[0, p, q, r])
+                        s += f64(wt[c, d, a, b, e]) * v
         if add:
             s += f64(res[c, i, j, k])
         if relu and s < 0.0:

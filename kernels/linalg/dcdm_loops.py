@@ -7,8 +7,12 @@ from ..loops import CellLoop
 BODIES = (el.conv_at, el.pool_at, el.unpool_add_at, el.masked_face, el.masked_apply_at)
 
 LOOPS = (
-    CellLoop("conv", "conv_at", "x, wt, bias, res, out, add, relu, g, n", "x, wt, bias, res, out, add, relu, i, j, k",
+    CellLoop("conv", "conv_at", "x, wt, bias, res, out, add, relu, g, n",
+             "x, x, wt, bias, res, out, add, relu, i, j, k",
              doc="out = act(conv(x, wt) + bias + add res) on the owned cells (ghosts of x filled)."),
+    CellLoop("conv_masked", "conv_at", "x, m, wt, bias, res, out, add, relu, g, n",
+             "x, m, wt, bias, res, out, add, relu, i, j, k",
+             doc="out = act(conv([x, m x], wt) + bias + add res) on the owned cells (ghosts of x and m filled)."),
     CellLoop("pool", "pool_at", "fine, coarse, f, g, n, m",
              "fine, coarse, f[0], f[1], f[2], g[0], g[1], g[2], m[0], m[1], m[2], i, j, k",
              doc="coarse = average of fine over 2x blocks; g, n of the coarse level, m the fine block's cells."),

@@ -1,5 +1,7 @@
-"""The numba.cuda kernels of the DCDM network and the obstacle operator, run by the CUDA simulator on tiny
-blocks, against their CPU twins; and the whole forward pass on the GPU kernels against the CPU one."""
+"""The numba.cuda kernels of the DCDM network (the convolution also with the mask pyramid's [x, m x]) and the
+obstacle operator, run by the CUDA simulator on tiny blocks, against their CPU twins; and the whole forward pass
+(every level count, the shared network with and without the mask pyramid) on the GPU kernels against the CPU
+one."""
 import numpy as np
 import pytest
 
@@ -21,12 +23,12 @@ CASES = [((4, 6), "dirichlet"), ((4, 2, 4), ["dirichlet", "neumann", "periodic"]
          ((3, 4, 5), "dirichlet")]
 
 
-def random_network(ndim, channels, inputs, seed, levels=1):
+def random_network(ndim, channels, inputs, seed, levels=1, masked=False):
     rng = np.random.default_rng(seed)
     weights = {name: (rng.standard_normal(w).astype(np.float32) * 0.3,
                       rng.standard_normal(b).astype(np.float32) * (levels != "auto"))     # shared: no biases
-               for name, (w, b) in Network.shapes(ndim, channels, inputs, levels).items()}
-    return Network(ndim, channels, inputs, weights, {}, levels)
+               for name, (w, b) in Network.shapes(ndim, channels, inputs, levels, masked).items()}
+    return Network(ndim, channels, inputs, weights, {}, levels, masked)
 
 
 @pytest.mark.parametrize("shape,bc", CASES)
@@ -44,6 +46,11 @@ def test_each_kernel_matches_cpu(shape, bc):
     outs = [np.zeros((2,) + mesh.array_shape, np.float32) for _ in range(2)]
     for kern, out in zip((dcdm_cpu, dcdm_gpu), outs):
         kern.conv(x, wt, bias, res, out, True, True, g, n)
+    assert_kernel_equal(outs[1], outs[0])
+    mask = (rng.random((1,) + mesh.array_shape) > 0.3).astype(np.float32)
+    wide = rng.standard_normal((2, 6) + k).astype(np.float32)         # [x, mask x]: twice x's channels
+    for kern, out in zip((dcdm_cpu, dcdm_gpu), outs):
+        kern.conv_masked(x, mask, wide, bias, res, out, False, False, g, n)
     assert_kernel_equal(outs[1], outs[0])
     pooled = [np.zeros((3,) + coarse.array_shape, np.float32) for _ in range(2)]
     for kern, out in zip((dcdm_cpu, dcdm_gpu), pooled):
@@ -63,12 +70,14 @@ def test_each_kernel_matches_cpu(shape, bc):
     assert dots[1] == pytest.approx(dots[0], rel=1e-12)
 
 
-@pytest.mark.parametrize("levels", [1, 2, 3, "auto"])
+@pytest.mark.parametrize("levels,masked", [(1, False), (2, False), (3, False), ("auto", False), ("auto", True)])
 @pytest.mark.parametrize("shape,bc", CASES)
-def test_forward_pass_matches_cpu(shape, bc, levels):
+def test_forward_pass_matches_cpu(shape, bc, levels, masked):
     mesh = Mesh.create(Comm(), shape, [1.0] * len(shape), bc)
-    network = random_network(mesh.ndim, 2, 2, seed=len(shape), levels=levels)
+    network = random_network(mesh.ndim, 2, 2, seed=len(shape), levels=levels, masked=masked)
     x = np.random.default_rng(2).standard_normal((2,) + mesh.local_shape).astype(np.float32)
+    if masked:
+        x[1] = x[1] > -0.5
     outputs = []
     for backend in (CPUBackend(), SimulatedGPU()):
         forward = Forward(network, mesh, backend)

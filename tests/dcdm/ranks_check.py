@@ -1,7 +1,7 @@
 """Run under mpiexec -n 1 and -n 2 by test_solver.py: Lanczos Ritz values and DCDM / FCG+DCDM solves with the
-shipped 2-D models (box, box with the shared network and obstacles, 32 x 32: the 4-level networks, and the
-shared one with its 4 levels there, need blocks of 16 cells per rank), one line per case: name, iterations, true
-residual, ||x||, the lowest Ritz values."""
+shipped 2-D models (box, box with the shared network, obstacles, obstacles with the masked shared network, 32 x
+32: the 4-level networks, and the shared ones with their 4 levels there, need blocks of 16 cells per rank), one
+line per case: name, iterations, true residual, ||x||, the lowest Ritz values."""
 import numpy as np
 
 from hpcsim.backend import CPUBackend
@@ -17,9 +17,11 @@ mesh = Mesh.create(comm, (32, 32), (1.0, 1.0), "dirichlet", process_grid=[comm.s
 cases = [("box", ShiftedLaplacian(mesh, 0.0, 1.0, CPUBackend()), "box2d"),
          ("shared", ShiftedLaplacian(mesh, 0.0, 1.0, CPUBackend()), "box2d_shared"),
          ("obstacles", ObstacleLaplacian(mesh, 0.0, 1.0, [[0.35, 0.4, 0.15], [0.7, 0.65, 0.12]], CPUBackend()),
-          "obstacles2d")]
+          "obstacles2d"),
+         ("masked", ObstacleLaplacian(mesh, 0.0, 1.0, [[0.35, 0.4, 0.15], [0.7, 0.65, 0.12]], CPUBackend()),
+          "obstacles2d_masked")]
 for name, op, model in cases:
-    fluid = np.asarray(op.fluid[mesh.interior]) if name == "obstacles" else None
+    fluid = np.asarray(op.fluid[mesh.interior]) if hasattr(op, "fluid") else None
     theta, _ = lanczos(op, 20, seed=0, support=fluid)
     b = mesh.zeros()
     b[mesh.interior] = start_vector(mesh, 9, fluid)

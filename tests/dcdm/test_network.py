@@ -23,10 +23,10 @@ torch.set_num_threads(1)
 COMM = Comm()
 
 
-def random_model(ndim, channels, inputs, seed=0, levels=1):
+def random_model(ndim, channels, inputs, seed=0, levels=1, masked=False):
     """A model with random weights and biases of order one (PyTorch's default init leaves activations tiny)."""
     torch.manual_seed(seed)
-    model = train.build_model(ndim, channels, inputs, levels)
+    model = train.build_model(ndim, channels, inputs, levels, masked)
     with torch.no_grad():
         for p in model.parameters():
             p.normal_(0.0, 0.3)
@@ -92,25 +92,31 @@ CASES = [((12, 8), "dirichlet", 1, 1), ((8, 6, 4), ["dirichlet", "neumann", "dir
          ((8, 8, 8), "dirichlet", 1, 3), ((7, 10, 5), ["dirichlet", "neumann", "dirichlet"], 1, 3),
          ((16, 16), "dirichlet", 1, "auto"), ((13, 7), "dirichlet", 2, "auto"), ((41, 37), "dirichlet", 1, "auto"),
          ((9, 6, 5), "dirichlet", 2, "auto"), ((12, 16, 20), "dirichlet", 1, "auto")]
+MASKED = [((16, 16), "dirichlet", 2, "auto", True), ((41, 37), "dirichlet", 2, "auto", True),
+          ((13, 7), ["dirichlet", "neumann"], 2, "auto", True), ((9, 6, 5), "dirichlet", 2, "auto", True)]
 
 
-@pytest.mark.parametrize("shape,bc,inputs,levels", CASES)
-def test_kernel_forward_equals_torch(shape, bc, inputs, levels, tmp_path):
+@pytest.mark.parametrize("shape,bc,inputs,levels,masked", [case + (False,) for case in CASES] + MASKED)
+def test_kernel_forward_equals_torch(shape, bc, inputs, levels, masked, tmp_path):
     """Export to HDF5, load, run the numba kernels: equal to PyTorch's float32 forward pass to round-off, for 1-3
-    pooling levels and the shared network (2-5 levels here), on grids not divisible by 2^levels (odd axes pool to
-    ceil(n/2) cells). Tolerance: float32 round-off, 2e-7 of the output's scale per convolution the network runs
-    (each conv's sum is rounded in a different order by PyTorch and by the kernels, which accumulate in
-    float64)."""
+    pooling levels and the shared network (2-5 levels here), with and without the mask pyramid (a random 0/1
+    mask, the residual zero in its solid cells), on grids not divisible by 2^levels (odd axes pool to ceil(n/2)
+    cells). Tolerance: float32 round-off, 2e-7 of the output's scale per convolution the network runs (each conv's
+    sum is rounded in a different order by PyTorch and by the kernels, which accumulate in float64)."""
     ndim = len(shape)
-    model = random_model(ndim, 16 if ndim == 2 else 6, inputs, seed=ndim + inputs + len(str(levels)), levels=levels)
+    model = random_model(ndim, 16 if ndim == 2 else 6, inputs, seed=ndim + inputs + len(str(levels)), levels=levels,
+                         masked=masked)
     train.to_network(model, {"note": "test"}).save(tmp_path / "w.h5")
     network = Network.load(tmp_path / "w.h5")
-    assert network.meta == {"note": "test"} and network.levels == levels
+    assert network.meta == {"note": "test"} and network.levels == levels and network.masked == masked
     mesh = Mesh.create(COMM, shape, (1.0,) * ndim, bc)
     forward = Forward(network, mesh, CPUBackend())
     runs, steps, _ = network.program_for(shape)
     assert forward.meshes[-1].global_shape == tuple(-(-n // 2 ** runs) for n in shape)
     x = np.random.default_rng(4).standard_normal((inputs,) + shape).astype(np.float32)
+    if masked:
+        x[1] = x[1] > -0.8
+        x[0] *= x[1]
     for c in range(inputs):
         forward.input[c][mesh.interior] = x[c].reshape(mesh.local_shape)
     ours = mesh.owned(forward.run()[0])
@@ -120,6 +126,19 @@ def test_kernel_forward_equals_torch(shape, bc, inputs, levels, tmp_path):
     assert scale > 1.0
     convs = sum(isinstance(step, Conv) for step in steps)
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-7 * convs * scale)
+
+
+def saved(model, path):
+    """(the model's Network, the format of the file it was saved to), checking that the file reloads with the
+    model's parameter count."""
+    import h5py
+
+    network = train.to_network(model, {})
+    network.save(path)
+    with h5py.File(path, "r") as f:
+        fmt = f.attrs["format"].decode()
+    assert Network.load(path).parameters == network.parameters == sum(p.numel() for p in model.parameters())
+    return network, fmt
 
 
 def test_shared_network_chooses_its_levels_from_the_grid(tmp_path):
@@ -132,20 +151,41 @@ def test_shared_network_chooses_its_levels_from_the_grid(tmp_path):
         == [1, 1, 2, 4, 5, 5, 5, 3]
     model = random_model(2, 4, 1, seed=1, levels="auto")
     assert len(Network.shapes(2, 4, 1, "auto")) == 14 and sorted(model.convs)[4:6] == ["da", "db"]
-    network = train.to_network(model, {})
-    network.save(tmp_path / "w.h5")
-    import h5py
-
-    with h5py.File(tmp_path / "w.h5", "r") as f:
-        assert f.attrs["format"].decode() == FORMAT_SHARED
-    assert Network.load(tmp_path / "w.h5").parameters == network.parameters == sum(p.numel()
-                                                                                     for p in model.parameters())
+    assert saved(model, tmp_path / "w.h5")[1] == FORMAT_SHARED
     for n in (40, 80, 160):
         x = torch.zeros((1, 1, n, n))
         with torch.no_grad():
             base = model(x)[0, 0]
             x[0, 0, 0, 0] = 1.0
             assert float((model(x)[0, 0] - base).abs()[-1, -1]) > 0
+
+
+def test_mask_pyramid_network_is_format_4_and_the_box_network_when_all_fluid(tmp_path):
+    """The masked shared network: 14 convolutions reading twice their input channels ([h, m h]), saved as format
+    /4; with an all-fluid mask it is the shared box network with the summed weights W + W' (which reads the
+    residual times sqrt(cells): the masked one is homogeneous and reads it as it is), on 3 and 5 levels; a /4 file
+    whose network has no mask input is refused."""
+    import h5py
+
+    from hpcsim.linalg.dcdm.network import FORMAT_MASKED
+
+    model = random_model(2, 4, 2, seed=3, levels="auto", masked=True)
+    shapes = Network.shapes(2, 4, 2, "auto", masked=True)
+    assert len(shapes) == 14 and shapes["in"][0] == (4, 2, 3, 3) and shapes["da"][0] == (4, 8, 3, 3)
+    network, fmt = saved(model, tmp_path / "w.h5")
+    assert fmt == FORMAT_MASKED
+    summed = {name: (w[:, :w.shape[1] // 2] + w[:, w.shape[1] // 2:], b) for name, (w, b) in network.weights.items()}
+    box = train.from_network(Network(2, 4, 1, summed, {}, "auto"))
+    for shape in ((20, 12), (64, 40)):
+        r = torch.from_numpy(np.random.default_rng(4).standard_normal((1, 1) + shape).astype(np.float32))
+        with torch.no_grad():
+            masked = model(torch.cat([r, torch.ones_like(r)], 1)) * float(np.sqrt(np.prod(shape)))
+            plain = box(r)
+        torch.testing.assert_close(masked, plain, rtol=1e-5, atol=1e-5 * float(plain.abs().max()))
+    with h5py.File(tmp_path / "w.h5", "a") as f:
+        f.attrs["inputs"] = 1
+    with pytest.raises(ValueError, match="mask pyramid needs the shared network"):
+        Network.load(tmp_path / "w.h5")
 
 
 def test_levels_grow_the_network_and_its_receptive_field():
@@ -222,18 +262,21 @@ def test_one_level_files_without_the_attribute_load_and_give_the_same_output(tmp
 
 
 @pytest.mark.parametrize("name,levels", [("box2d_l1", 1), ("obstacles3d_l1", 1), ("box2d", 4), ("box3d", 3),
-                                         ("box2d_shared", "auto"), ("box3d_shared", "auto")])
+                                         ("box2d_shared", "auto"), ("box3d_shared", "auto"),
+                                         ("obstacles2d_masked", "auto")])
 def test_shipped_models_load_with_their_level_count(name, levels):
-    """The one-level models are files of the old format (/1, no `levels`), the shared ones of format /3; every
+    """The one-level models are files of the old format (/1, no `levels`), the shared ones of format /3 (/4 with
+    the mask pyramid); every
     shipped model runs the same on the kernels as on PyTorch (float32 round-off, as above) on a grid not divisible
     by 2^levels."""
     import h5py
 
-    from hpcsim.linalg.dcdm.network import FORMAT, FORMAT_ONE_LEVEL, FORMAT_SHARED
+    from hpcsim.linalg.dcdm.network import FORMAT, FORMAT_MASKED, FORMAT_ONE_LEVEL, FORMAT_SHARED
     from hpcsim.linalg.dcdm.solver import weights_path
 
     with h5py.File(weights_path(name), "r") as f:
-        assert f.attrs["format"].decode() == {1: FORMAT_ONE_LEVEL, "auto": FORMAT_SHARED}.get(levels, FORMAT)
+        expected = FORMAT_MASKED if name.endswith("masked") else FORMAT_SHARED
+        assert f.attrs["format"].decode() == {1: FORMAT_ONE_LEVEL, "auto": expected}.get(levels, FORMAT)
     network = Network.load(weights_path(name))
     assert network.levels == levels
     shape = (20, 14) if network.ndim == 2 else (10, 7, 9)
@@ -273,15 +316,16 @@ def test_level_count_is_checked(tmp_path):
 
 
 def test_blocks_not_divisible_by_two_to_the_levels_are_refused_on_two_ranks():
-    """On 2 ranks the forward pass of a 3-level network and of the shared one (3 levels on its grid) equals 1
-    rank's (last block odd on its axis), and a first block that is not a multiple of 2^levels is refused on both
-    ranks, for the shared network too (its level count follows the global grid, not the blocks)
-    (ranks_levels_check.py)."""
+    """On 2 ranks the forward pass of a 3-level network, of the shared one (3 levels on its grid) and of the shared
+    one with the mask pyramid (a disc's mask split between the ranks) equals 1 rank's (last block odd on its axis),
+    and a first block that is not a multiple of 2^levels is refused on both ranks, for the shared network too (its
+    level count follows the global grid, not the blocks) (ranks_levels_check.py)."""
     script = Path(__file__).parent / "ranks_levels_check.py"
     runs = [run_mpi(n, [script], env={"NUMBA_NUM_THREADS": "1"}).stdout.split() for n in (1, 2)]
     for first in (0, 2):
         assert float(runs[1][first]) == pytest.approx(float(runs[0][first]), rel=1e-6)     # float32 sums, reduced
         assert runs[0][first + 1] == "accepted" and runs[1][first + 1] == "refused"
+    assert float(runs[1][4]) == pytest.approx(float(runs[0][4]), rel=1e-6)
 
 
 def test_inference_does_not_import_torch():

@@ -28,7 +28,7 @@ def problem(obstacles, n=16):
     return mesh, op, b
 
 
-@pytest.mark.parametrize("obstacles,model", [(False, "box2d"), (True, "obstacles2d")])
+@pytest.mark.parametrize("obstacles,model", [(False, "box2d"), (True, "obstacles2d"), (True, "obstacles2d_masked")])
 @pytest.mark.parametrize("method,pc", [("dcdm", "none"), ("fcg", "dcdm")])
 def test_reaches_the_tolerance_with_the_true_residual(obstacles, model, method, pc):
     mesh, op, b = problem(obstacles)
@@ -66,7 +66,7 @@ def test_two_ranks_match_one():
     script = Path(__file__).parent / "ranks_check.py"
     single = {"NUMBA_NUM_THREADS": "1"}
     runs = [[line.split() for line in run_mpi(n, [script], env=single).stdout.splitlines()] for n in (1, 2)]
-    assert len(runs[0]) == len(runs[1]) == 6
+    assert len(runs[0]) == len(runs[1]) == 8
     for one, two in zip(*runs):
         assert one[:2] == two[:2]                                  # case, iterations
         assert float(one[2]) <= 1e-8 and float(two[2]) <= 1e-8

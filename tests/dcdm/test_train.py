@@ -11,6 +11,7 @@ from hpcsim.linalg.dcdm import data
 from hpcsim.linalg.dcdm.deck import DCDM
 from hpcsim.linalg.dcdm.lanczos import lanczos
 from hpcsim.linalg.dcdm.network import Network
+from hpcsim.linalg.dcdm.obstacles import ObstacleLaplacian
 from hpcsim.linalg.operators import ShiftedLaplacian
 from hpcsim.mesh import Mesh
 from hpcsim.parallel import Comm
@@ -89,7 +90,8 @@ def test_train_deck_errors_are_clear(tmp_path):
     for key, value, reason in (("levels", "0", "must be >= 1"), ("levels", "9", "must be <= 8"),
                                ("levels", "2.5", "integer"), ("levels", '"deep"', "or 'auto', got 'deep'"),
                                ("lr_decay", "1.5", "must be <= 1.0"),
-                               ("lr_decay", "0", "must be > 0.0")):
+                               ("lr_decay", "0", "must be > 0.0"),
+                               ("mask_pyramid", "true", "set levels = 'auto'")):
         deck.write_text(f'[mesh]\nshape = [16, 16]\n\n[dcdm]\n{key} = {value}\n')
         result = run_cli(["train", str(deck), "-o", str(tmp_path / "out")])
         assert result.returncode == 2 and f"dcdm.{key}" in result.stderr and reason in result.stderr, result.stderr
@@ -103,6 +105,8 @@ def test_check_validates_training_decks(tmp_path):
     deck.write_text('[mesh]\nshape = [16, 16]\n\n[dcdm]\nlevels = "auto"\n')
     result = run_cli(["check", str(deck)])
     assert result.returncode == 0 and "valid DCDM training deck" in result.stdout and "'auto'" in result.stdout
+    result = run_cli(["check", str(deck), "--set", "dcdm.mask_pyramid=true"])
+    assert result.returncode == 0 and "'auto' with the mask pyramid" in result.stdout
     for value, reason in (('"shared"', "or 'auto', got 'shared'"), ("0", "must be >= 1")):
         result = run_cli(["check", str(deck), "--set", f"dcdm.levels={value}"])
         assert result.returncode == 2 and "dcdm.levels" in result.stderr and reason in result.stderr, result.stderr
@@ -123,3 +127,27 @@ def test_shared_network_trains_and_solves_on_a_larger_grid(tiny, tmp_path):
                               "dcdm_inference": "kernels"})
     result = solver.solve(mesh.zeros() + 1.0, mesh.zeros())
     assert result.iterations == 3 and np.isfinite(result.residual)
+
+
+def test_mask_pyramid_network_trains_on_obstacles_and_solves_with_and_without_them(tmp_path):
+    """`hpcsim train` with levels = "auto" and mask_pyramid = true on a disc scene (16 x 16) writes a format /4
+    file; the solver feeds it the obstacle operator's fluid mask (no deck key) on 32 x 32, and an all-fluid mask
+    for the plain Laplacian."""
+    deck = tmp_path / "train.toml"
+    deck.write_text('[mesh]\nshape = [16, 16]\nbc = "dirichlet"\n\n[dcdm]\nobstacles = [[0.4, 0.5, 0.2]]\n'
+                    'ritz_vectors = 30\nsamples = 16\nchannels = 4\nlevels = "auto"\nmask_pyramid = true\n'
+                    'epochs = 2\nbatch = 4\nlearning_rate = 1e-2\n')
+    out = tmp_path / "out"
+    result = run_cli(["train", str(deck), "-o", str(out)])
+    assert result.returncode == 0, result.stderr
+    network = Network.load(out / "weights.h5")
+    assert network.masked and network.inputs == 2 and network.weights["ua"][0].shape == (4, 8, 3, 3)
+    mesh = Mesh.create(Comm(), (32, 32), (1.0, 1.0), "dirichlet")
+    for op in (ObstacleLaplacian(mesh, 0.0, 1.0, [[0.4, 0.5, 0.2]], CPUBackend()),
+               ShiftedLaplacian(mesh, 0.0, 1.0, CPUBackend())):
+        solver = make_solver(op, {"method": "dcdm", "dcdm_weights": str(out / "weights.h5"), "max_iterations": 3,
+                                  "dcdm_inference": "kernels"})
+        mask = solver.pc.forward.input[1][mesh.interior]
+        assert np.array_equal(mask, getattr(op, "fluid", np.ones(mesh.array_shape))[mesh.interior])
+        result = solver.solve(op.mesh.zeros() + 1.0, mesh.zeros())
+        assert result.iterations == 3 and np.isfinite(result.residual)

@@ -27,6 +27,12 @@ def _levels(value, where):
     return _INT_LEVELS.validate(value, where)
 
 
+def _mask_needs_shared(table, where):
+    if table["mask_pyramid"] and table["levels"] != AUTO:
+        raise InputError(f"the mask pyramid is a variant of the shared network: set levels = {AUTO!r}",
+                         f"{where}.mask_pyramid")
+
+
 DCDM = Section("dcdm", "Train the DCDM network on alpha u - beta Lap u (with solid spheres: Neumann obstacles).", [
     Key("alpha", "float", 0.0, "Shift alpha >= 0.", minimum=0.0),
     Key("beta", "float", 1.0, "Diffusion coefficient beta > 0.", minimum=0.0, exclusive_minimum=True),
@@ -40,6 +46,9 @@ DCDM = Section("dcdm", "Train the DCDM network on alpha u - beta Lap u (with sol
     Key("levels", "any", 1, "Pooling levels of the network (a U-Net: the receptive field grows as 2^levels; 1 is "
         f"the published network), or {AUTO!r}: one down and one up block shared by every level, the level count "
         "chosen per grid (a learned V-cycle). Stored in the weights file.", check=_levels),
+    Key("mask_pyramid", "bool", False, f"With levels = {AUTO!r}: every convolution also reads its features times "
+        "the fluid fraction of its level's cells (the fluid mask average-pooled to every level; all fluid without "
+        "obstacles), so the shared blocks see the obstacles on every level (weights format /4)."),
     Key("epochs", "int", 20, "Passes over the training set.", minimum=1),
     Key("batch", "int", 16, "Right-hand sides per optimiser step.", minimum=1),
     Key("learning_rate", "float", 1e-3, "Adam learning rate (of the first epoch).", minimum=0.0,
@@ -48,7 +57,7 @@ DCDM = Section("dcdm", "Train the DCDM network on alpha u - beta Lap u (with sol
         "lr_decay^e (1: constant).", minimum=0.0, exclusive_minimum=True, maximum=1.0),
     Key("seed", "int", 0, "Seed of the Lanczos start vector, the sample weights and the initial weights."),
     Key("checkpoint_every", "int", 1, "Epochs between checkpoints (training resumes from the newest).", minimum=1),
-])
+], check=_mask_needs_shared)
 
 SECTIONS = (MESH, DCDM)
 

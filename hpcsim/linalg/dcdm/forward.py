@@ -10,7 +10,9 @@ also for the shared network, whose levels are never cut to fit the blocks, so th
 the rank count). Before a convolution the ghosts of its source are filled channel by channel: neighbour blocks by
 halo exchange, zeros at physical faces (PyTorch's zero padding). Periodic axes wrap instead, which a network
 trained with zero padding has not seen. The shared network's residual-channel factor (`Network.input_scale`) is
-folded into the first convolution's kernel.
+folded into the first convolution's kernel. With the mask pyramid (`Network.masked`) the residual r and the mask
+m0 are views of the input's two channels, the coarser masks are pooled from m0 on every pass, and a convolution
+with a mask fills the mask's ghosts as its source's (zeros at physical faces, where the source's are zero too).
 
 `TorchForward` runs the same network by PyTorch where it is installed (one CPU rank); `make_forward` picks the
 faster of the two when asked for "auto".
@@ -59,10 +61,13 @@ class Forward:
                                          w[:, 1:]], axis=1), b)      # conv_in(s x_0, x_1) with s on the kernel
         self.weights = {name: (self.xp.asarray(np.ascontiguousarray(w.reshape(w.shape + pad))), self.xp.asarray(b))
                         for name, (w, b) in weights.items()}
-        channels = {"x": network.inputs, "y": 1}
+        channels = {"x": network.inputs, "y": 1, **{name: 1 for name in self.level_of if name[0] == "m"}}
         self.buffers = {name: self.xp.zeros((channels.get(name, network.channels),) + self.meshes[level].array_shape,
-                                            np.float32) for name, level in self.level_of.items()}
+                                            np.float32) for name, level in self.level_of.items()
+                        if name not in ("r", "m0")}
         self.input = self.buffers["x"]
+        if network.masked:
+            self.buffers["r"], self.buffers["m0"] = self.input[:1], self.input[1:]
 
     def _fill(self, name):
         """Ghosts of every channel of buffer `name`: halo exchange, zeros at physical faces (axis by axis)."""
@@ -87,7 +92,12 @@ class Forward:
                 self._fill(step.src)
                 w, bias = self.weights[step.weight]
                 res = b[step.res] if step.res else b[step.dst]
-                k.conv(b[step.src], w, bias, res, b[step.dst], step.res is not None, step.relu, g, n)
+                rest = (w, bias, res, b[step.dst], step.res is not None, step.relu, g, n)
+                if step.mask:
+                    self._fill(step.mask)
+                    k.conv_masked(b[step.src], b[step.mask], *rest)
+                else:
+                    k.conv(b[step.src], *rest)
             elif isinstance(step, Pool):
                 k.pool(b[step.src], b[step.dst], self.factor, g, n, self.meshes[self.level_of[step.src]].local_shape)
             else:

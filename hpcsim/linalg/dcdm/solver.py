@@ -1,7 +1,8 @@
 """DCDM as a solver method and the network as a flexible-CG preconditioner.
 
 The learned direction of a residual r is z = m N(r / ||r||) (m the fluid mask with obstacles, else 1): the
-network sees a normalised residual, as in training, and the scale of z is irrelevant to the iteration. DCDM is
+network sees a normalised residual, as in training, and the scale of z is irrelevant to the iteration. A network
+with the mask pyramid reads the obstacle operator's fluid mask (all fluid for an operator without obstacles). DCDM is
 then
 
     z_k = m N(r_k / ||r_k||);  p_k = z_k - sum_{j=k-d}^{k-1} (z_k.A p_j / p_j.A p_j) p_j
@@ -50,10 +51,10 @@ class LearnedDirection:
         self.op, self.forward = operator, make_forward(network, operator.mesh, operator.backend, inference)
         self.fluid = getattr(operator, "fluid", None)
         if network.inputs == 2:
-            if self.fluid is None:
+            if self.fluid is None and not network.masked:
                 raise InputError("this DCDM model was trained with obstacles and needs an obstacle operator",
                                  "solver.dcdm_weights")
-            self.forward.input[1][...] = self.fluid.astype(np.float32)
+            self.forward.input[1][...] = 1.0 if self.fluid is None else self.fluid.astype(np.float32)
         self.interior = operator.mesh.interior
 
     def apply(self, r, z):

@@ -30,31 +30,35 @@ def _torch():
     return torch
 
 
-def build_model(ndim, channels, inputs, levels=1):
+def build_model(ndim, channels, inputs, levels=1, masked=False):
     """The torch module of the network's program for the grid of its input (`Network.program_for`; ConvNd, padding
     1 with zeros; avg_pool with ceil_mode, so an odd axis pools to ceil(n/2) cells, the last the mean of one;
     upsampling by repetition, cropped to the fine size). `levels = "auto"`: the shared network, whose level count
-    follows the input's grid, without biases and with the residual channel scaled by `Network.input_scale`."""
+    follows the input's grid, without biases and with the residual channel scaled by `Network.input_scale`;
+    `masked`: with the mask pyramid (a convolution with a mask m reads the concatenation [h, m h])."""
     torch = _torch()
     nn, F = torch.nn, torch.nn.functional
     conv = (nn.Conv1d, nn.Conv2d, nn.Conv3d)[ndim - 1]
     pool = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[ndim - 1]
-    layout = Network(ndim, channels, inputs, {}, {}, levels)
+    layout = Network(ndim, channels, inputs, {}, {}, levels, masked)
 
     class DCDMNet(nn.Module):
         def __init__(self):
             super().__init__()
-            shapes = Network.shapes(ndim, channels, inputs, levels)
+            shapes = Network.shapes(ndim, channels, inputs, levels, masked)
             self.convs = nn.ModuleDict({name: conv(w[1], w[0], 3, padding=1, bias=not layout.shared)
                                         for name, (w, _) in shapes.items()})
-            self.ndim, self.channels, self.inputs, self.levels = ndim, channels, inputs, levels
+            self.ndim, self.channels, self.inputs, self.levels, self.masked = ndim, channels, inputs, levels, masked
 
         def forward(self, x):
             shape = tuple(x.shape[2:])
             buf = {"x": torch.cat([x[:, :1] * layout.input_scale(shape), x[:, 1:]], 1) if layout.shared else x}
+            if masked:
+                buf.update(r=buf["x"][:, :1], m0=buf["x"][:, 1:])
             for step in layout.program_for(shape)[1]:
                 if isinstance(step, Conv):
-                    v = self.convs[step.weight](buf[step.src])
+                    h = buf[step.src]
+                    v = self.convs[step.weight](torch.cat([h, buf[step.mask] * h], 1) if step.mask else h)
                     if step.res:
                         v = v + buf[step.res]
                     buf[step.dst] = torch.relu(v) if step.relu else v
@@ -80,13 +84,13 @@ def _bias(conv):
 def to_network(model, meta):
     """The `Network` (numpy float32 weights) of a torch model."""
     weights = {name: (c.weight.detach().cpu().numpy().astype(np.float32), _bias(c)) for name, c in model.convs.items()}
-    return Network(model.ndim, model.channels, model.inputs, weights, dict(meta), model.levels)
+    return Network(model.ndim, model.channels, model.inputs, weights, dict(meta), model.levels, model.masked)
 
 
 def from_network(network):
     """A torch model holding the weights of a `Network`."""
     torch = _torch()
-    model = build_model(network.ndim, network.channels, network.inputs, network.levels)
+    model = build_model(network.ndim, network.channels, network.inputs, network.levels, network.masked)
     with torch.no_grad():
         for name, (w, b) in network.weights.items():
             model.convs[name].weight.copy_(torch.from_numpy(w))
@@ -132,8 +136,10 @@ class Trainer:
         torch = self.torch = _torch()
         torch.manual_seed(table["seed"])
         self.outdir, self.table, self.log = Path(outdir), table, log
+        if fluid is None and table["mask_pyramid"]:
+            fluid = np.ones(rhs.shape[1:])          # the mask pyramid of a box: all fluid on every level
         inputs = 1 if fluid is None else 2
-        self.model = build_model(ndim, table["channels"], inputs, table["levels"]).float()
+        self.model = build_model(ndim, table["channels"], inputs, table["levels"], table["mask_pyramid"]).float()
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=table["learning_rate"])
         self.rhs = torch.from_numpy(rhs.astype(np.float32))
         self.A = sparse_operator(csr, torch.float32)
