@@ -46,7 +46,7 @@ from postprocess.readers import read_scalars  # noqa: E402
 from postprocess.theory import fit_growth_rate  # noqa: E402
 from postprocess.tf import heat_flux_history, read_parameters  # noqa: E402
 from postprocess.whistler import (band_energy, fraction_along, mode_energy, oblique_spectrum,  # noqa: E402
-                                  right_hand_fraction, strongest_modes)
+                                  read_b_dumps, right_hand_fraction, strongest_modes)
 
 BAND = (0.2, 2.0)          # |k| rho_e
 NOISE_UNTIL = 300.0        # the band energy before this time is the noise level
@@ -89,19 +89,20 @@ def analyse(outdir, species):
     t, q = heat_flux_history(outdir, species)
     q = np.abs(q)
     band = (BAND[0] / rho_e, BAND[1] / rho_e)
-    tb, energy = band_energy(outdir, band)
+    dumps = read_b_dumps(outdir)
+    tb, energy = band_energy(dumps, band)
     energy = energy / b0 ** 2
     noise = float(np.median(energy[(tb >= 50.0) & (tb <= NOISE_UNTIL)]))
     t_rise = rise_time(tb, energy, noise)
     window = (t_rise, float(tb[-1])) if t_rise is not None and tb[-1] - t_rise > 200.0 else (0.5 * tb[-1], tb[-1])
-    kx, ky, omega, power = oblique_spectrum(outdir, window)
+    kx, ky, omega, power = oblique_spectrum(dumps, window)
     scalars = read_scalars(outdir)
     inside = (scalars["time"] >= window[0]) & (scalars["time"] <= window[1])
     sign = float(np.sign(np.mean(scalars[f"heat_flux_{species}"][inside])))
     q_sat, q_err = q_saturated(t, q)
     temperature = (scalars[f"T_par_{species}"] + 2.0 * scalars[f"T_perp_{species}"]) / 3.0
     modes = strongest_modes(kx, ky, omega, power, omega_ce, 4, band)
-    tm, mode = mode_energy(outdir, modes[0]["kx"], modes[0]["ky"])
+    tm, mode = mode_energy(dumps, modes[0]["kx"], modes[0]["ky"])
     try:
         growth, growth_window, growth_r2 = fit_growth_rate(tm[1:], mode[1:], energy=True, tolerance=GROWTH_TOLERANCE)
     except ValueError:
@@ -120,10 +121,10 @@ def analyse(outdir, species):
         span = (tb >= above[0]) & (tb <= above[1])
         tenth = max(span.sum() // 10, 3)
         ratio = float(np.median(energy[span][-tenth:]) / np.median(energy[span][:tenth]))
-        kxa, kya, wa, pa = oblique_spectrum(outdir, above)
+        kxa, kya, wa, pa = oblique_spectrum(dumps, above)
         above = {"window": list(above), "band_ratio": ratio,
                  "growth_bound": 0.5 * math.log(max(ratio, 1.0)) / (above[1] - above[0]),
-                 "right_hand_share": right_hand_fraction(outdir, above, band),
+                 "right_hand_share": right_hand_fraction(dumps, above, band),
                  "share_along_heat_flux": fraction_along(kxa, kya, wa, pa, sign, band)}
     for m in modes:
         m["k_rho_e"] = m["k"] * rho_e
@@ -136,7 +137,7 @@ def analyse(outdir, species):
             "band_end": float(energy[-1]), "t_rise": t_rise, "window": list(window), "mode_growth": growth,
             "mode_growth_window": growth_window, "mode_growth_r2": growth_r2, "state_at_rise": state,
             "above_threshold": above,
-            "right_hand_share": right_hand_fraction(outdir, window, band),
+            "right_hand_share": right_hand_fraction(dumps, window, band),
             "share_along_heat_flux": fraction_along(kx, ky, omega, power, sign, band),
             "modes": modes, "history": {"t": t[::10].tolist(), "q": q[::10].tolist(),
                                          "temperature": temperature[::10].tolist()},

@@ -23,7 +23,8 @@ import h5py
 import numpy as np
 
 from .families import Panel, save_figure
-from .readers import ReadError, list_iterations, read_mesh, read_particles, read_scalars, scalars_file
+from .readers import (ReadError, list_iterations, read_mesh, read_particles, read_scalars, scalars_file,
+                      uniform_interval)
 from .theory import fit_growth_rate
 
 SPECTRA = ("Ex", "E", "B")     # the mode spectra a run may write, the report's preferred one last
@@ -150,11 +151,7 @@ def dispersion(outdir, field="E", component="x"):
         raise ReadError(f"{outdir}: {len(iterations)} field dumps; a dispersion diagram needs at least {MIN_DUMPS}")
     lines, spacings, times = zip(*(_line(outdir, field, component, it) for it in iterations))
     times = np.asarray(times)
-    steps = np.diff(times)
-    interval = float(steps.mean())
-    if interval <= 0 or np.ptp(steps) > 1e-6 * interval:
-        raise ReadError(f"{outdir}: field dumps are not evenly spaced in time "
-                        f"(intervals {steps.min():.6g} .. {steps.max():.6g})")
+    interval = uniform_interval(outdir, times)
     signal = np.asarray(lines) * np.hanning(times.size)[:, None]
     transform = np.fft.ifft(np.fft.rfft(signal, axis=1), axis=0) * times.size
     k = 2.0 * np.pi * np.fft.rfftfreq(signal.shape[1], spacings[0])

@@ -54,6 +54,17 @@ def list_iterations(path):
     return sorted(int(m.group(1)) for p in fields.glob("data_*.h5") if (m := _ITER.search(p.name)))
 
 
+def uniform_interval(path, times):
+    """The interval between dump times that are evenly spaced (to 1e-6 of it), for time transforms; a ReadError
+    naming `path` otherwise."""
+    steps = np.diff(times)
+    interval = float(steps.mean())
+    if interval <= 0 or np.ptp(steps) > 1e-6 * interval:
+        raise ReadError(f"{path}: field dumps are not evenly spaced in time "
+                        f"(intervals {steps.min():.6g} .. {steps.max():.6g})")
+    return interval
+
+
 def mesh_file(path, iteration=None):
     """(OUTDIR/fields/data_%08d.h5, iteration) for `iteration` (default: the last)."""
     iterations = list_iterations(path)

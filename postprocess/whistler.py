@@ -22,11 +22,12 @@ dumps in the time window, summed over the three components of B; a wave cos(k.x 
 and at (-k, -omega), so the half omega > 0 lists each travelling wave once, with k its direction of propagation.
 """
 import math
+from typing import NamedTuple
 
 import numpy as np
 
 from .families import save_figure
-from .readers import ReadError, list_iterations, read_mesh, read_scalars
+from .readers import ReadError, list_iterations, read_mesh, read_scalars, uniform_interval
 
 MIN_DUMPS = 8            # dumps needed in the window for a time transform
 COMPONENTS = ("x", "y", "z")
@@ -60,6 +61,15 @@ def cold_whistler_frequency(k, angle, omega_ce):
                   xtol=1e-14 * top, rtol=1e-12)
 
 
+class BDumps(NamedTuple):
+    """The magnetic field of a run's dumps in code units: times (M,), b (M, 3, N_x, N_y), spacing (2,) of the
+    mesh, and source (the output directory, for messages)."""
+    times: np.ndarray
+    b: np.ndarray
+    spacing: np.ndarray
+    source: str
+
+
 def _dump(outdir, iteration):
     """(B (3, nx, ny) in code units, spacing (2,), time) of one dump."""
     components, meta = [], None
@@ -73,11 +83,18 @@ def _dump(outdir, iteration):
     return np.asarray(components), meta["spacing"] / meta["gridUnitSI"], meta["time"] / meta["timeUnitSI"]
 
 
-def _dumps(outdir, window):
-    """[(B, spacing, t)] of the dumps with t in window = (t0, t1) (None: all)."""
-    lo, hi = window if window is not None else (-math.inf, math.inf)
-    out = [_dump(outdir, it) for it in list_iterations(outdir)]
-    return [d for d in out if lo <= d[2] <= hi]
+def read_b_dumps(outdir):
+    """BDumps of every field dump of OUTDIR, read once for all the analyses below."""
+    dumps = [_dump(outdir, it) for it in list_iterations(outdir)]
+    if not dumps:
+        raise ReadError(f"{outdir}: no field dumps in fields/")
+    return BDumps(np.array([t for _, _, t in dumps]), np.stack([b for b, _, _ in dumps]), dumps[0][1], str(outdir))
+
+
+def in_band(kx, ky, k_band):
+    """Wavevectors with k_band[0] <= |k| < k_band[1], k = 0 (the uniform part, B_0) excluded."""
+    k_abs = np.hypot(kx, ky)
+    return (k_abs >= k_band[0]) & (k_abs < k_band[1]) & (k_abs > 0)
 
 
 def wavenumbers(shape, spacing):
@@ -87,76 +104,65 @@ def wavenumbers(shape, spacing):
     return np.meshgrid(kx, ky, indexing="ij")
 
 
-def _energy_history(outdir, select):
+def _energy_history(dumps, select):
     """(t, W) of every dump: W = sum over the wavevectors where select(k_x, k_y) is True of |B_k|^2 / (N_x N_y)^2
     (code units, all three components), the share of the spatial mean of |B - <B>|^2 they carry (Parseval)."""
-    times, energy = [], []
-    inside = None
-    for b, spacing, t in _dumps(outdir, None):
-        if inside is None:
-            inside = select(*wavenumbers(b.shape[1:], spacing))
-        transform = np.fft.fft2(b, axes=(1, 2)) / b[0].size
-        times.append(t)
-        energy.append(float(np.sum(np.abs(transform[:, inside]) ** 2)))
-    return np.asarray(times), np.asarray(energy)
+    inside = select(*wavenumbers(dumps.b.shape[2:], dumps.spacing))
+    size = dumps.b[0, 0].size
+    energy = [float(np.sum(np.abs(np.fft.fft2(b, axes=(1, 2))[:, inside] / size) ** 2)) for b in dumps.b]
+    return dumps.times, np.asarray(energy)
 
 
-def band_energy(outdir, k_band):
+def band_energy(dumps, k_band):
     """(t, W): the mean square magnetic fluctuation carried by k_band[0] <= |k| < k_band[1] (`_energy_history`)."""
-    return _energy_history(outdir, lambda kx, ky: (np.hypot(kx, ky) >= k_band[0]) & (np.hypot(kx, ky) < k_band[1]))
+    return _energy_history(dumps, lambda kx, ky: in_band(kx, ky, k_band))
 
 
-def mode_energy(outdir, kx0, ky0):
+def mode_energy(dumps, kx0, ky0):
     """(t, W): the mean square magnetic fluctuation of the Fourier mode nearest (kx0, ky0) and its conjugate,
     one real wave, for a growth-rate fit (`postprocess.theory.fit_growth_rate`, energy=True)."""
     def select(kx, ky):
         nearest = lambda sx, sy: np.hypot(kx - sx, ky - sy) == np.hypot(kx - sx, ky - sy).min()     # noqa: E731
         return nearest(kx0, ky0) | nearest(-kx0, -ky0)
-    return _energy_history(outdir, select)
+    return _energy_history(dumps, select)
 
 
-def _series(outdir, window):
-    """(times (M,), B (M, 3, N_x, N_y) less its spatial mean, Hann window (M,), spacing) of the evenly spaced
-    dumps in window = (t0, t1)."""
-    dumps = _dumps(outdir, window)
-    if len(dumps) < MIN_DUMPS:
-        raise ReadError(f"{outdir}: {len(dumps)} field dumps in the window {window}; the spectrum needs "
-                        f"{MIN_DUMPS}")
-    times = np.array([t for _, _, t in dumps])
-    steps = np.diff(times)
-    if np.ptp(steps) > 1e-6 * float(steps.mean()):
-        raise ReadError(f"{outdir}: field dumps are not evenly spaced in time "
-                        f"(intervals {steps.min():.6g} .. {steps.max():.6g})")
-    b = np.stack([b for b, _, _ in dumps])
-    return times, b - b.mean(axis=(2, 3), keepdims=True), np.hanning(times.size), dumps[0][1]
+def _series(dumps, window):
+    """(times (M,), B (M, 3, N_x, N_y) less its spatial mean, Hann window (M,), dump interval) of the dumps in
+    window = (t0, t1) (None: all), which must be evenly spaced."""
+    lo, hi = window if window is not None else (-math.inf, math.inf)
+    inside = (dumps.times >= lo) & (dumps.times <= hi)
+    if np.count_nonzero(inside) < MIN_DUMPS:
+        raise ReadError(f"{dumps.source}: {np.count_nonzero(inside)} field dumps in the window {window}; the "
+                        f"spectrum needs {MIN_DUMPS}")
+    times, b = dumps.times[inside], dumps.b[inside]
+    interval = uniform_interval(dumps.source, times)
+    return times, b - b.mean(axis=(2, 3), keepdims=True), np.hanning(times.size), interval
 
 
-def oblique_spectrum(outdir, window=None):
+def oblique_spectrum(dumps, window=None):
     """(k_x, k_y, omega, power) of the B dumps in window = (t0, t1): k_x, k_y (N_x, N_y) wavenumber grids,
     omega (M,) ascending in omega_pe, power (3, N_x, N_y, M) = |F(k, omega)|^2 of B_x, B_y, B_z (module
     docstring; B_0 and any uniform part removed). The dumps must be evenly spaced; frequencies above
     pi / interval alias."""
-    times, b, hann, spacing = _series(outdir, window)
+    times, b, hann, interval = _series(dumps, window)
     signal = b * hann[:, None, None, None]
     transform = np.fft.ifft(np.fft.fft2(signal, axes=(2, 3)), axis=0) * times.size
     power = np.abs(transform) ** 2                        # (M, 3, N_x, N_y)
-    omega = 2.0 * np.pi * np.fft.fftfreq(times.size, float(np.diff(times).mean()))
+    omega = 2.0 * np.pi * np.fft.fftfreq(times.size, interval)
     order = np.argsort(omega)
-    kx, ky = wavenumbers(b.shape[2:], spacing)
+    kx, ky = wavenumbers(b.shape[2:], dumps.spacing)
     return kx, ky, omega[order], np.moveaxis(power[order], 0, -1)
 
 
-def right_hand_fraction(outdir, window=None, k_band=(0.0, math.inf)):
+def right_hand_fraction(dumps, window=None, k_band=(0.0, math.inf)):
     """Share of the band's power of b = B_y + i B_z that rotates with the electrons about B_0 = x (from y to
     z: power of sum_n w_n b(t_n) exp(-i omega t_n) at omega > 0). The whistler is right-hand polarised
     (exactly circular along B_0, elliptical obliquely, still with the electrons); thermal noise gives a share
     set by the plasma's own normal modes, which the control run measures."""
-    _, b, hann, spacing = _series(outdir, window)
+    _, b, hann, _ = _series(dumps, window)
     rotating = np.fft.fft(np.fft.fft2(b[:, 1] + 1j * b[:, 2], axes=(1, 2)) * hann[:, None, None], axis=0)
-    kx, ky = wavenumbers(b.shape[2:], spacing)
-    k_abs = np.hypot(kx, ky)
-    inside = (k_abs >= k_band[0]) & (k_abs < k_band[1]) & (k_abs > 0)
-    power = np.abs(rotating[:, inside]) ** 2
+    power = np.abs(rotating[:, in_band(*wavenumbers(b.shape[2:], dumps.spacing), k_band)]) ** 2
     omega = np.fft.fftfreq(b.shape[0])
     return float(power[omega > 0].sum() / power[omega != 0].sum())
 
@@ -170,8 +176,7 @@ def strongest_modes(kx, ky, omega, power, omega_ce, count=5, k_band=(0.0, math.i
     parallel circularly polarised wave)."""
     positive = omega > 0
     spectra = power[:, :, :, positive].sum(axis=0)
-    k_abs = np.hypot(kx, ky)
-    totals = np.where((k_abs >= k_band[0]) & (k_abs < k_band[1]) & (k_abs > 0), spectra.sum(axis=-1), 0.0)
+    totals = np.where(in_band(kx, ky, k_band), spectra.sum(axis=-1), 0.0)
     w = omega[positive]
     modes = []
     for flat in np.argsort(totals, axis=None)[::-1][:count]:
@@ -192,9 +197,7 @@ def fraction_along(kx, ky, omega, power, sign, k_band=(0.0, math.inf)):
     """Share of the band's power at omega > 0 in waves propagating along sign * B_0 (sign * k_x > 0; k_x = 0
     counts half). Thermal noise fills both directions alike (0.5 within its scatter); whistlers driven by a
     heat flux along B_0 travel with it (Gary et al. 1999; Komarov et al. 2018)."""
-    k_abs = np.hypot(kx, ky)
-    inside = (k_abs >= k_band[0]) & (k_abs < k_band[1]) & (k_abs > 0)
-    totals = power[:, :, :, omega > 0].sum(axis=(0, -1)) * inside
+    totals = power[:, :, :, omega > 0].sum(axis=(0, -1)) * in_band(kx, ky, k_band)
     weight = np.where(sign * kx > 0, 1.0, np.where(kx == 0, 0.5, 0.0))
     return float(np.sum(totals * weight) / np.sum(totals))
 
@@ -239,9 +242,10 @@ def cmd_tf_whistler(args):
     parameters = read_parameters(args.outdir)
     omega_ce, rho_e, b0 = parameters["omega_ce"], parameters["gyroradius_e"], parameters["b0"]
     band = (args.band[0] / rho_e, args.band[1] / rho_e)
-    t, energy = band_energy(args.outdir, band)
+    dumps = read_b_dumps(args.outdir)
+    t, energy = band_energy(dumps, band)
     window = tuple(args.window) if args.window else (0.5 * t[-1], t[-1])
-    kx, ky, omega, power = oblique_spectrum(args.outdir, window)
+    kx, ky, omega, power = oblique_spectrum(dumps, window)
     modes = strongest_modes(kx, ky, omega, power, omega_ce, args.modes, band)
     early = energy[(t > 0) & (t <= args.noise_until)]
     print(f"{args.outdir}: band {args.band[0]:g}-{args.band[1]:g} / rho_e (|k| d_e = {band[0]:.4g}-{band[1]:.4g}); "
@@ -254,7 +258,7 @@ def cmd_tf_whistler(args):
         within = (scalars["time"] >= window[0]) & (scalars["time"] <= window[1])
         sign = float(np.sign(np.mean(scalars[f"heat_flux_{args.species}"][within])))
     print(f"window t = {window[0]:.6g}-{window[1]:.6g}: right-hand share "
-          f"{right_hand_fraction(args.outdir, window, band):.3f}, share along "
+          f"{right_hand_fraction(dumps, window, band):.3f}, share along "
           f"{'the heat flux' if args.species else '+B_0'} ({'+' if sign > 0 else '-'}x) "
           f"{fraction_along(kx, ky, omega, power, sign, band):.3f}")
     print("   k_x d_e   k_y d_e  k rho_e  theta(deg)  omega/Omega_ce  cold whistler  share  B_z share")

@@ -9,7 +9,7 @@ import pytest
 
 from postprocess.cli import main
 from postprocess.whistler import (band_energy, cold_whistler_frequency, fraction_along, mode_energy,
-                                  oblique_spectrum, right_hand_fraction, strongest_modes)
+                                  oblique_spectrum, read_b_dumps, right_hand_fraction, strongest_modes)
 from test_postprocess_pic import _ascii, write_mesh
 
 NX, NY, DX = 32, 24, 0.5                        # box 16 x 12 d_e
@@ -48,6 +48,11 @@ def noisy(tmp_path_factory):
     return write_run(tmp_path_factory.mktemp("whistler") / "run", noise=2e-3, rng=np.random.default_rng(3))
 
 
+@pytest.fixture(scope="module")
+def noisy_dumps(noisy):
+    return read_b_dumps(noisy)
+
+
 def test_cold_whistler_limits():
     """Along B_0 the root is the R mode k^2 = omega^2 - omega / (omega - Omega_ce) (omega_pe = 1); for
     omega << Omega_ce << omega_pe it is Omega_ce k k_par / (1 + k^2) to O(Omega_ce^2); none at 90 degrees."""
@@ -64,19 +69,19 @@ def test_cold_whistler_limits():
 def test_band_and_mode_energy_are_the_mean_square_fluctuation(tmp_path):
     """Parseval: the band (and the mode) holding the wave carries <|dB|^2> = A^2 (1 + (k_y/k_x)^2) / 2 + A^2 / 2;
     a band or mode without it, nothing (B_0 is the k = 0 term)."""
-    outdir = write_run(tmp_path / "clean")
+    dumps = read_b_dumps(write_run(tmp_path / "clean"))
     k = math.hypot(KX, KY)
-    t, energy = band_energy(outdir, (0.9 * k, 1.1 * k))
+    t, energy = band_energy(dumps, (0.9 * k, 1.1 * k))
     assert t.size == N_DUMPS and np.allclose(t, np.arange(N_DUMPS) * INTERVAL)
     expected = AMPLITUDE ** 2 * (1 + (KY / KX) ** 2) / 2 + AMPLITUDE ** 2 / 2
     assert np.allclose(energy, expected, rtol=1e-12)
-    assert np.all(band_energy(outdir, (1.2 * k, 5 * k))[1] < 1e-28)
-    assert np.allclose(mode_energy(outdir, 1.02 * KX, 0.98 * KY)[1], expected, rtol=1e-12)    # nearest mode
-    assert np.all(mode_energy(outdir, KX, -KY)[1] < 1e-28)
+    assert np.all(band_energy(dumps, (1.2 * k, 5 * k))[1] < 1e-28)
+    assert np.allclose(mode_energy(dumps, 1.02 * KX, 0.98 * KY)[1], expected, rtol=1e-12)    # nearest mode
+    assert np.all(mode_energy(dumps, KX, -KY)[1] < 1e-28)
 
 
-def test_spectrum_finds_the_wave_its_angle_frequency_direction_and_hand(noisy):
-    kx, ky, omega, power = oblique_spectrum(noisy)
+def test_spectrum_finds_the_wave_its_angle_frequency_direction_and_hand(noisy_dumps):
+    kx, ky, omega, power = oblique_spectrum(noisy_dumps)
     (mode,) = strongest_modes(kx, ky, omega, power, OMEGA_CE, count=1)
     assert (mode["kx"], mode["ky"]) == pytest.approx((KX, KY), rel=1e-12)
     assert mode["theta"] == pytest.approx(math.degrees(ANGLE), rel=1e-12) and mode["theta"] > 90
@@ -86,19 +91,22 @@ def test_spectrum_finds_the_wave_its_angle_frequency_direction_and_hand(noisy):
     assert mode["bz_share"] == pytest.approx(1.0 / (2.0 + (KY / KX) ** 2), abs=0.01)     # <B_z^2> / <|dB|^2>
     assert fraction_along(kx, ky, omega, power, -1.0) > 0.9
     assert fraction_along(kx, ky, omega, power, +1.0) < 0.1
-    assert right_hand_fraction(noisy) > 0.9
+    assert right_hand_fraction(noisy_dumps) > 0.9
 
 
 def test_the_other_hand_is_told_apart(tmp_path):
     outdir = write_run(tmp_path / "left", noise=2e-3, hand=-1.0, rng=np.random.default_rng(4))
-    assert right_hand_fraction(outdir) < 0.1
+    assert right_hand_fraction(read_b_dumps(outdir)) < 0.1
 
 
-def test_window_too_short_is_an_error(noisy):
+def test_window_too_short_or_uneven_is_an_error(noisy_dumps):
     from postprocess.readers import ReadError
 
     with pytest.raises(ReadError, match="field dumps in the window"):
-        oblique_spectrum(noisy, (0.0, 5.0))
+        oblique_spectrum(noisy_dumps, (0.0, 5.0))
+    uneven = noisy_dumps._replace(times=noisy_dumps.times * (1.0 + 0.01 * (noisy_dumps.times > 100.0)))
+    with pytest.raises(ReadError, match="not evenly spaced"):
+        right_hand_fraction(uneven)
 
 
 def test_cli_tf_whistler(noisy, tmp_path, capsys):
