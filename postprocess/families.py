@@ -10,7 +10,8 @@ A new family adds its module and one line here. The modules are imported when a 
 they keep matplotlib and scipy imports inside the functions that draw or integrate.
 
   pic                energy history; growth of the fastest mode against linear theory; phase space (`pic`);
-                     the thermodynamic-forcing commands (`tf`) and oblique whistlers in 2-D dumps (`whistler`)
+                     the thermodynamic-forcing commands (`tf`), oblique whistlers in 2-D dumps (`whistler`)
+                     and the linear growth of parallel whistlers of a checkpointed state (`whistler_growth`)
   diffusion, poisson residual and iteration histories of the linear solves (`solvers`)
   chemotaxis, phasefield   commands only (`chemotaxis`, `phasefield`)
 """
@@ -18,7 +19,7 @@ import importlib
 from dataclasses import dataclass
 
 MODULES = {
-    "pic": ("pic", "tf", "whistler"),
+    "pic": ("pic", "tf", "whistler", "whistler_growth"),
     "poisson": ("solvers",),
     "diffusion": ("solvers",),
     "chemotaxis": ("chemotaxis",),
