@@ -37,6 +37,9 @@ def ghost_for(shape):
 PUSHERS = ("vay", "boris")
 QUANTILE_GROUP = 8                # perpendicular momenta per parallel quantile (2 radii x 4 directions)
 CELLS_PER_DEBYE_WARNING = 3.0     # h / lambda_De above this heats the plasma numerically (finite-grid instability)
+# k_par rho_e near which the heat-flux whistler of a temperature gradient grows fastest: 0.35-0.5 in the exact
+# parallel roots of a Chapman-Enskog-skewed electron plasma at beta_e = 8-32 (postprocess/whistler_growth.py)
+HEAT_FLUX_WHISTLER_K_RHO = 0.4
 COURANT_MARGIN = 1e-9             # relative: dt within this of the Courant limit counts as at the limit
 PLASMA_STABILITY = 2.0            # leapfrog: dt omega_p < 2
 
@@ -302,7 +305,31 @@ def resolution_warnings(deck):
                        f"krook_rate {s['krook_rate']:g}): T_par grows without bound after t ~ 1/|g| c until an "
                        f"instability scatters the tail (gradient_length > {1.0 / max(noise, 1e-300):.3g} holds it; "
                        "docs/tf_results.md, section 2d)")
+        box = heat_flux_whistler_box(s, p, mesh["length"])
+        if box is not None and box < 2.0 * math.pi / HEAT_FLUX_WHISTLER_K_RHO:
+            out.append(f"species {s['name']}: the box along B_0 is {box:.3g} gyroradii long, so its lowest parallel "
+                       f"wavenumber k rho = {2.0 * math.pi / box:.3g} lies above ~{HEAT_FLUX_WHISTLER_K_RHO:g}, where "
+                       "the heat-flux whistler of the temperature gradient grows fastest (shorter waves are damped; "
+                       "`hpcsim-post tf-whistler-theory`, docs/tf_results.md, section 2e): make it at least "
+                       f"{2.0 * math.pi / HEAT_FLUX_WHISTLER_K_RHO:.3g} gyroradii long")
     return out
+
+
+def heat_flux_whistler_box(s, p, length):
+    """Box length along B_0 in gyroradii rho = sqrt(T m) / (|q| B_0) of an electron-like (q < 0) species forced
+    by a temperature gradient, when B_0 lies along a mesh axis; else None."""
+    forced = s["forcing"] and any(k in s for k in ("temperature_gradient", "gradient_length",
+                                                     "mfp_over_gradient_length"))
+    b = background_field(p)
+    b0 = math.sqrt(sum(v * v for v in b))
+    if not forced or s["charge"] >= 0.0 or b0 == 0.0:
+        return None
+    axes = [a for a, v in enumerate(b) if abs(v) > (1.0 - 1e-9) * b0]
+    t_par, t_perp = species_temperatures(s, p, "species")
+    theta = (t_par + 2.0 * t_perp) / 3.0
+    if not axes or axes[0] >= len(length) or theta <= 0.0:
+        return None
+    return length[axes[0]] * abs(s["charge"]) * b0 / math.sqrt(theta * species_mass(s, p))
 
 
 def relativistic_runaway_rate(s):

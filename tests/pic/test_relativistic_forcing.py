@@ -92,3 +92,15 @@ def test_check_warns_when_the_forced_tail_outruns_the_scattering():
     assert fast.returncode == 0 and slow.returncode == 0, fast.stderr + slow.stderr
     assert "drives its tail against g away at |g| c = 0.001 omega_pe" in fast.stdout + fast.stderr
     assert "drives its tail" not in slow.stdout + slow.stderr
+
+
+def test_check_warns_when_the_box_cannot_hold_the_heat_flux_whistler():
+    """The deck's box of 10 rho_e along B_0 (k rho_e >= 0.63, where the skewed plasma's whistler is damped) is
+    named; 16 rho_e at beta_e = 8 (128 cells of d_e / 4, rho_e = 2 d_e: k rho_e = 0.39) is quiet."""
+    deck = ROOT / "decks" / "tf" / "heat_flux_hot.toml"
+    short = run_cli(["check", deck])
+    long = run_cli(["check", deck, "--set", "pic.beta_e=8.0", "--set", "mesh.shape=[128,32]"])
+    assert short.returncode == 0 and long.returncode == 0, short.stderr + long.stderr
+    assert "the box along B_0 is 9.9 gyroradii long, so its lowest parallel wavenumber k rho = 0.635" in (
+        short.stdout + short.stderr)
+    assert "gyroradii long" not in long.stdout + long.stderr
