@@ -21,6 +21,20 @@ of the quartic that clears the denominators) plus a small positive imaginary par
 (left-hand, omega_r and gamma of order the proton gyrofrequency, at k d_e ~ 0.01-0.1) starts from the genuine
 root with the largest growth among secant runs from a grid of guesses omega = Omega_p (x + i y) at the
 smallest k of the scan, followed upwards.
+
+Heat-flux skew (electrons, R polarisation; `skew` of `dispersion`, `root`, `whistler_branch`): the electron
+distribution f_biM [1 + eps x (x^2/2 + y^2/2 - 5/2)], x = v_par / sqrt(T_par/m), y = v_perp / sqrt(T_perp/m),
+is the first Chapman-Enskog correction of a temperature gradient along B_0: no current, heat flux q_par =
+(eps/2) n (3 T_par + 2 T_perp) sqrt(T_par/m) along +B_0 for eps > 0 (a wave along -B_0 in a plasma of skew eps
+is the mirror image of one along +B_0 at -eps). Its term in D, linear in eps, follows from the general
+response of a gyrotropic f = f_biM sum a_ij x^i y^2j,
+
+    I = int d^3v (v_perp/2)[(omega - k v_par) df/dv_perp + k v_perp df/dv_par] / (omega - k v_par + Omega_e)
+      = -(1/(k w)) sum_n c_n Z_n(xi),    Z_n(xi) = pi^-1/2 int t^n exp(-t^2) / (t - xi) dt,
+
+(v_par = w t; c_n the coefficients of the v_perp-integrated numerator, a polynomial in x; Z_0 = Z and Z_{n+1} =
+xi Z_n + pi^-1/2 int t^n exp(-t^2) dt, so the continuation is that of Z), with a_ij = 1 for i = j = 0 the
+bi-Maxwellian term above. An immobile ion background is `mass_ratio = math.inf`.
 """
 import math
 import warnings
@@ -61,13 +75,53 @@ class BiMaxwellianPlasma:
                 (1.0 / mu, b0 / mu, math.sqrt(2.0 * theta * self.temperature_ratio / mu), self.anisotropy_p))
 
 
-def dispersion(omega, k, plasma, polarization=+1):
-    """D(omega, k) of the module docstring (complex omega, k > 0, polarization +1 = R, -1 = L)."""
+GAUSS_MOMENTS = (1.0, 0.0, 0.5, 0.0, 0.75, 0.0)      # pi^-1/2 int t^n exp(-t^2) dt, n = 0..5
+HEAT_FLUX_SKEW = {(3, 0): 0.5, (1, 1): 0.5, (1, 0): -2.5}     # a_ij / eps of the Chapman-Enskog skew
+
+
+def _skew_numerator(omega, k, w_par, w_perp):
+    """c_n (n = 0..5) of int d^2v_perp (v_perp/2)[(omega - k v_par) df/dv_perp + k v_perp df/dv_par] / g(x) for
+    f = f_biM sum a_ij x^i y^2j with the a_ij of HEAT_FLUX_SKEW (x, y in units of the spreads w_par, w_perp;
+    g the unit Gaussian in x; <y^2j> = 2^j j! over the plane)."""
+    c = np.zeros(len(GAUSS_MOMENTS), dtype=complex)
+    for (i, j), a in HEAT_FLUX_SKEW.items():
+        m_j, m_j1 = 2.0 ** j * math.factorial(j), 2.0 ** (j + 1) * math.factorial(j + 1)
+        perp = 0.5 * a * (2 * j * m_j - m_j1)               # (1/2)(omega - k w_par x) x^i [2j M_j - M_j+1]
+        c[i] += perp * omega
+        c[i + 1] -= perp * k * w_par
+        par = a * k * w_perp ** 2 / (2.0 * w_par) * m_j1     # (k w_perp^2 / 2 w_par)[i x^(i-1) - x^(i+1)] M_j+1
+        if i > 0:
+            c[i - 1] += par * i
+        c[i + 1] -= par
+    return c
+
+
+def heat_flux_skew_response(omega, k, plasma):
+    """dD/d eps: the electron term of the heat-flux skew per unit eps (module docstring; k > 0, R mode)."""
+    wp2, gyro, w, anisotropy = plasma.species()[0]
+    w_par = w / math.sqrt(2.0)
+    xi = (omega + gyro) / (k * w)
+    z_n, total = plasma_z(xi), 0.0
+    for n, cn in enumerate(_skew_numerator(omega, k, w_par, math.sqrt(anisotropy) * w_par)):
+        total += cn * 2.0 ** (0.5 * n) * z_n                 # x^n = (sqrt 2 t)^n
+        z_n = xi * z_n + GAUSS_MOMENTS[n]
+    return -wp2 * total / (k * w)
+
+
+def dispersion(omega, k, plasma, polarization=+1, skew=0.0):
+    """D(omega, k) of the module docstring (complex omega, k > 0, polarization +1 = R, -1 = L; `skew` eps of
+    the electrons' heat-flux skew, R only)."""
     out = omega * omega - k * k
     for wp2, gyro, w, anisotropy in plasma.species():
+        if wp2 == 0.0:
+            continue                                          # immobile species
         xi = (omega + polarization * gyro) / (k * w)
         z = plasma_z(xi)
         out += wp2 * (omega / (k * w) * z + (anisotropy - 1.0) * (1.0 + xi * z))
+    if skew:
+        if polarization != +1:
+            raise ValueError("the heat-flux skew is implemented for the R mode (polarization = +1)")
+        out += skew * heat_flux_skew_response(omega, k, plasma)
     return out
 
 
@@ -94,24 +148,24 @@ def cold_whistler(k, plasma):
     return max(below)
 
 
-def root(k, plasma, guess, polarization=+1):
+def root(k, plasma, guess, polarization=+1, skew=0.0):
     """The root of D(omega, k) = 0 reached by the complex secant iteration from `guess`."""
     scale = max(abs(guess), 1e-12)
-    value = newton(lambda w: dispersion(w, k, plasma, polarization), complex(guess), tol=1e-12 * scale,
+    value = newton(lambda w: dispersion(w, k, plasma, polarization, skew), complex(guess), tol=1e-12 * scale,
                    maxiter=200)
     return complex(value)
 
 
-def whistler_branch(ks, plasma):
+def whistler_branch(ks, plasma, skew=0.0):
     """Complex omega(k) on the whistler branch for increasing wavenumbers `ks` (continuation from the cold
-    root, see the module docstring). Where the branch is lost (strongly damped at large k, the secant
-    iteration stops converging) the remaining entries are NaN."""
+    root, see the module docstring), with the electrons' heat-flux skew eps. Where the branch is lost
+    (strongly damped at large k, the secant iteration stops converging) the remaining entries are NaN."""
     out, guess = np.full(len(ks), complex(np.nan, np.nan)), None
     for i, k in enumerate(ks):
         if guess is None:
             guess = cold_whistler(k, plasma) + 1e-3j * plasma.b0
         try:
-            guess = root(k, plasma, guess, +1)
+            guess = root(k, plasma, guess, +1, skew)
         except RuntimeError:
             break
         out[i] = guess

@@ -1,6 +1,7 @@
 """Linear theory of parallel electromagnetic modes (postprocess.parallel_modes) against its known limits:
 the cold R-mode, Landau/cyclotron damping of an isotropic plasma, the whistler anisotropy threshold fit of
-Gary & Wang (1996), and the fluid firehose at long wavelength."""
+Gary & Wang (1996), the fluid firehose at long wavelength, and the electrons' heat-flux skew against a direct
+quadrature of its defining integral and in the direction of its growth."""
 import math
 
 import numpy as np
@@ -65,3 +66,46 @@ def test_firehose_growth_and_stability():
     k, omega_r, gamma = fastest_growing(BiMaxwellianPlasma(4.0, 5.0, 0.1), "firehose")
     assert 0.2 < gamma / omega_p < 2.0 and abs(omega_r) < 20 * omega_p and 0.01 < k < 0.2
     assert fastest_growing(BiMaxwellianPlasma(0.5, 5.0, 0.5), "firehose")[2] < 0.0
+
+
+def _skew_quadrature(omega, k, w_par, w_perp, omega_ce, points):
+    """int d^3v (v_perp/2)[(omega - k v_par) df/dv_perp + k v_perp df/dv_par] / (omega - k v_par - Omega_ce) on a
+    grid, f = f_biM x (x^2/2 + y^2/2 - 5/2) (the skew per unit eps), finite-difference derivatives (Im omega > 0:
+    no pole on the real axis)."""
+    v_par = np.linspace(-9 * w_par, 9 * w_par, 2 * points + 1)
+    v_perp = np.linspace(0.0, 9 * w_perp, points + 1)
+    par, perp = np.meshgrid(v_par, v_perp, indexing="ij")
+    x, y = par / w_par, perp / w_perp
+    f = (np.exp(-0.5 * x ** 2 - 0.5 * y ** 2) / ((2 * np.pi) ** 1.5 * w_par * w_perp ** 2)
+         * x * (0.5 * x ** 2 + 0.5 * y ** 2 - 2.5))
+    df_par, df_perp = np.gradient(f, v_par, v_perp, edge_order=2)
+    integrand = (0.5 * perp * ((omega - k * par) * df_perp + k * perp * df_par) / (omega - k * par - omega_ce)
+                 * 2 * np.pi * perp)
+    return np.trapezoid(np.trapezoid(integrand, v_perp, axis=1), v_par)
+
+
+def test_heat_flux_skew_matches_quadrature():
+    """The skew's term in D (polynomial moments, Z_n recursion) against the defining integral: the quadrature's
+    error falls 4x per halving of its grid (second order), and its Richardson extrapolation agrees to 1e-6;
+    immobile ions, A = 0.81."""
+    w_par, omega = 0.05, 0.04 + 0.03j
+    plasma = BiMaxwellianPlasma(2 * w_par ** 2 / 0.1 ** 2, 10.0, 0.81, mass_ratio=math.inf)
+    skew = dispersion(omega, 0.8, plasma, skew=1.0) - dispersion(omega, 0.8, plasma)
+    coarse, fine = (_skew_quadrature(omega, 0.8, w_par, 0.9 * w_par, 0.1, n) for n in (900, 1800))
+    assert 3.5 < abs(coarse - skew) / abs(fine - skew) < 4.5
+    assert abs((4.0 * fine - coarse) / 3.0 - skew) < 1e-6 * abs(skew)
+
+
+def test_heat_flux_skew_drives_whistlers_along_the_heat_flux():
+    """beta_e = 16, eps = 0.1 (heat flux along +B_0): the whistler along +B_0 grows, with frequency far below
+    Omega_ce (high beta); the one against it (the mirror image: eps = -0.1) and the Maxwellian are damped."""
+    plasma = BiMaxwellianPlasma(16.0, 10.0, 1.0, mass_ratio=math.inf)
+    rho = math.sqrt(plasma.theta_e_par) / plasma.b0
+    ks = np.linspace(0.2, 1.0, 17) / rho
+    along, against, plain = (whistler_branch(ks, plasma, skew).imag for skew in (0.1, -0.1, 0.0))
+    best = int(np.argmax(along))
+    assert along[best] > 1e-3 * plasma.b0 and 0.3 < ks[best] * rho < 0.6
+    assert whistler_branch(ks, plasma, 0.1)[best].real < 0.05 * plasma.b0
+    assert np.nanmax(against) < 0 and np.nanmax(plain) < 0
+    with pytest.raises(ValueError, match="R mode"):
+        dispersion(0.01, 0.5, plasma, polarization=-1, skew=0.1)
