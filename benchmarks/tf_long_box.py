@@ -9,9 +9,11 @@ runs' own states by `hpcsim-post tf-whistler-theory` (tables saved while the che
 
 Measured: mode energy W_m(t) = |B_k|^2 + |B_-k|^2 (postprocess.whistler.mode_energy, all three components),
 averaged over blocks of BLOCK dumps; gamma = half the least-squares slope of ln W over the blocks from the time
-the theory's growth in the box first exceeds NU_NUM to the end, with its standard error. Predicted: gamma_box(t)
-of the skew from the heat flux and of the skew fitted to the core (the table's columns), interpolated in t and
-integrated: W(t) = W(t0) exp(2 int gamma dt).
+the theory's growth in the box first exceeds NU_NUM to --until, with its standard error (from the scatter about
+the line; the noise of one mode is correlated over many dumps, so it understates the uncertainty). Predicted:
+gamma_box(t) of the skew from the heat flux and of the skew fitted to the core (the table's columns), interpolated
+in t and integrated: W(t) = W(t0) exp(2 int gamma dt). --control: a whistler-stable run at the same noise (beta_e
+< 1) whose q / (n T v_th) is drawn beside the runs'.
 """
 import argparse
 import json
@@ -63,7 +65,7 @@ def fit_slope(t, w):
     return 0.5 * float(coef[0]), 0.5 * err
 
 
-def analyse(outdir, theory_file, species="electrons"):
+def analyse(outdir, theory_file, until=None, species="electrons"):
     parameters = read_parameters(outdir)
     omega_ce, rho_e, b0, beta = (parameters[k] for k in ("omega_ce", "gyroradius_e", "b0", "beta_e"))
     length = 2.0 * math.pi / box_wavenumbers(outdir, 10.0 / rho_e)[0]
@@ -74,6 +76,7 @@ def analyse(outdir, theory_file, species="electrons"):
     gamma_core = np.array([v[1] for v in theory.values()])
     onset = float(t_theory[np.argmax(gamma_q > NU_NUM)]) if np.any(gamma_q > NU_NUM) else float(t_theory[-1])
     t_end = float(dumps.times[-1])
+    t_fit = min(until, t_end) if until else t_end
     scalars = read_scalars(outdir)
     inside = (scalars["time"] >= onset) & (scalars["time"] <= t_end)
     sign = float(np.sign(np.mean(scalars[f"heat_flux_{species}"][inside])))
@@ -82,9 +85,9 @@ def analyse(outdir, theory_file, species="electrons"):
         k = 2.0 * math.pi * m / length
         t, w = mode_energy(dumps, k, 0.0)
         tb, wb = block_means(t[1:], w[1:] / b0 ** 2)
-        fit = (tb >= onset)
+        fit = (tb >= onset) & (tb <= t_fit)
         gamma, err = fit_slope(tb[fit], wb[fit]) if fit.sum() >= 3 else (math.nan, math.nan)
-        window = (onset, t_end)
+        window = (onset, t_fit)
         kx, ky, omega, power = oblique_spectrum(dumps, window)
         band = (0.9 * k, 1.1 * k)
         modes.append({"m": m, "k_rho_e": k * rho_e, "gamma": gamma, "gamma_error": err,
@@ -94,10 +97,11 @@ def analyse(outdir, theory_file, species="electrons"):
                       "history": {"t": tb.tolist(), "energy": wb.tolist()}})
     t_q, q = heat_flux_history(outdir, species)
     anisotropy = scalars[f"T_perp_{species}"] / scalars[f"T_par_{species}"]
-    mean = lambda g: float(np.trapezoid(np.interp(np.linspace(onset, t_end, 200), t_theory, g),      # noqa: E731
-                                        np.linspace(onset, t_end, 200)) / (t_end - onset))
+    grid = np.linspace(onset, t_fit, 200)
+    mean = lambda g: float(np.trapezoid(np.interp(grid, t_theory, g), grid) / (t_fit - onset))      # noqa: E731
     return {"outdir": str(outdir), "beta_e": beta, "omega_ce": omega_ce, "rho_e": rho_e,
-            "box_along_b0_rho_e": length / rho_e, "t_end": t_end, "onset": onset, "nu_num": NU_NUM,
+            "box_along_b0_rho_e": length / rho_e, "t_end": t_end, "onset": onset, "fit_until": t_fit,
+            "nu_num": NU_NUM,
             "theory": {"t": t_theory.tolist(), "gamma_box_q": gamma_q.tolist(), "gamma_box_core": gamma_core.tolist(),
                        "mean_gamma_box_q": mean(gamma_q), "mean_gamma_box_core": mean(gamma_core)},
             "modes": modes, "q_end": float(abs(q[-1])), "one_over_beta": 1.0 / beta,
@@ -105,7 +109,7 @@ def analyse(outdir, theory_file, species="electrons"):
             "history": {"t": t_q[::10].tolist(), "q": np.abs(q[::10]).tolist()}}
 
 
-def figure(results):
+def figure(results, controls):
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(11, 4.2))
@@ -123,6 +127,10 @@ def figure(results):
                         label="theory, skew from " + ("q" if key.endswith("q") else "the core fit"))
         bx.plot(r["history"]["t"], r["history"]["q"], lw=1, label=f"beta_e = {r['beta_e']:g}")
         bx.axhline(r["one_over_beta"], color="0.6", lw=0.8)
+    for c in controls:
+        t, q = heat_flux_history(c, "electrons")
+        bx.plot(t[::10], np.abs(q[::10]), "k--", lw=1,
+                label=f"control, beta_e = {read_parameters(c)['beta_e']:g} (whistler-stable)")
     ax.set_xlabel(r"$t\,\omega_{pe}$")
     ax.set_ylabel(r"$\delta B^2 / B_0^2$ of the mode")
     ax.legend(fontsize=7)
@@ -138,17 +146,19 @@ def main():
     ap.add_argument("--run", action="append", type=Path, required=True, help="output directory of a long-box run")
     ap.add_argument("--theory", action="append", type=Path, required=True,
                     help="its saved `hpcsim-post tf-whistler-theory` output (one per --run, same order)")
+    ap.add_argument("--control", action="append", type=Path, default=[], help="whistler-stable run at the same noise")
+    ap.add_argument("--until", type=float, help="end of the fit window (default: the run's end)")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--figure", type=Path)
     args = ap.parse_args()
     if len(args.run) != len(args.theory):
         ap.error("give one --theory per --run")
-    results = [analyse(run, theory) for run, theory in zip(args.run, args.theory)]
+    results = [analyse(run, theory, args.until) for run, theory in zip(args.run, args.theory)]
     for r in results:
         th = r["theory"]
         print(f"{r['outdir']}: beta_e = {r['beta_e']:g}, box {r['box_along_b0_rho_e']:.1f} rho_e along B_0, "
-              f"t = {r['onset']:.0f}-{r['t_end']:.0f} (theory in the box above nu_num = {NU_NUM:g} from "
-              f"t = {r['onset']:.0f})")
+              f"to t = {r['t_end']:.0f}; fits and shares over t = {r['onset']:.0f}-{r['fit_until']:.0f} (the theory's "
+              f"growth in the box is above nu_num = {NU_NUM:g} from t = {r['onset']:.0f})")
         print(f"  theory, mean gamma in the box: {th['mean_gamma_box_q']:.3g} (skew from q), "
               f"{th['mean_gamma_box_core']:.3g} (core fit) omega_pe")
         for m in r["modes"]:
@@ -157,11 +167,17 @@ def main():
                   f"{m['right_hand_share']:.3f}, along q {m['share_along_heat_flux']:.3f}")
         print(f"  q^ at the end {r['q_end']:.3f} (1/beta_e = {r['one_over_beta']:.3f}), T_perp/T_par "
               f"{r['anisotropy_end']:.3f}")
+    controls = []
+    for c in args.control:
+        t, q = heat_flux_history(c, "electrons")
+        controls.append({"outdir": str(c), "beta_e": read_parameters(c)["beta_e"], "t_end": float(t[-1]),
+                         "q_end": float(abs(q[-1])), "history": {"t": t[::10].tolist(), "q": np.abs(q[::10]).tolist()}})
+        print(f"control {c}: beta_e = {controls[-1]['beta_e']:g}, q^ at t = {t[-1]:.0f}: {abs(q[-1]):.3f}")
     if args.json:
-        args.json.write_text(json.dumps({"runs": results}, indent=1))
+        args.json.write_text(json.dumps({"runs": results, "controls": controls}, indent=1))
         print(args.json)
     if args.figure:
-        save_figure(figure(results), args.figure)
+        save_figure(figure(results, args.control), args.figure)
 
 
 if __name__ == "__main__":
