@@ -114,19 +114,23 @@ def figure(results, controls):
 
     fig = Figure(figsize=(11, 4.2))
     ax, bx = fig.subplots(1, 2)
-    for r in results:
+    low, high = np.inf, 0.0
+    for n, r in enumerate(results):
         mode = r["modes"][0]
         t, w = np.array(mode["history"]["t"]), np.array(mode["history"]["energy"])
-        ax.semilogy(t, w, lw=1, label=f"beta_e = {r['beta_e']:g}: m = 1 (k rho_e = {mode['k_rho_e']:.2f})")
+        line, = ax.semilogy(t, w, lw=1, label=f"beta_e = {r['beta_e']:g}: m = 1 (k rho_e = {mode['k_rho_e']:.2f})")
+        low, high = min(low, w.min()), max(high, w.max())
         th = r["theory"]
         grid = np.linspace(r["onset"], r["t_end"], 200)
         for key, style in (("gamma_box_q", "--"), ("gamma_box_core", ":")):
             gamma = np.interp(grid, th["t"], th[key])
             growth = np.exp(2.0 * np.concatenate([[0.0], np.cumsum(0.5 * (gamma[1:] + gamma[:-1]) * np.diff(grid))]))
-            ax.semilogy(grid, mode["energy_at_onset"] * growth, style, color="0.3", lw=1,
-                        label="theory, skew from " + ("q" if key.endswith("q") else "the core fit"))
+            label = ("theory of the state, skew from q" if key.endswith("q") else "theory, skew from the core fit")
+            ax.semilogy(grid, mode["energy_at_onset"] * growth, style, color=line.get_color(), lw=1,
+                        label=label if n == 0 else None)
         bx.plot(r["history"]["t"], r["history"]["q"], lw=1, label=f"beta_e = {r['beta_e']:g}")
         bx.axhline(r["one_over_beta"], color="0.6", lw=0.8)
+    ax.set_ylim(low / 3.0, high * 30.0)
     for c in controls:
         t, q = heat_flux_history(c, "electrons")
         bx.plot(t[::10], np.abs(q[::10]), "k--", lw=1,
