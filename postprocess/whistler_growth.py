@@ -64,14 +64,14 @@ def state_plasma(w_par, w_perp, omega_ce):
 def state_growth(u, ks, omega_ce):
     """The parallel whistlers of the state of particle momenta u (3, N) at wavenumbers ks (> 0, ascending): its
     spreads and heat flux (`thermal_speeds`), the skews of `skew_for_heat_flux` and `core_skew`, and the complex
-    roots omega(k) of its bi-Maxwellian without skew and, along and against the heat flux, with each skew:
+    roots omega(k) of its bi-Maxwellian along and against the heat flux with each skew:
     ({w_par, w_perp, q_par, skew_q, skew_core, core_residual}, {name: roots}). NaN where a branch is lost."""
     w_par, w_perp, q_par = thermal_speeds(u)
     skew_core, residual = core_skew(u, w_par)
     state = {"w_par": w_par, "w_perp": w_perp, "q_par": q_par, "skew_q": skew_for_heat_flux(q_par, w_par, w_perp),
              "skew_core": skew_core, "core_residual": residual}
     plasma, direction = state_plasma(w_par, w_perp, omega_ce), math.copysign(1.0, q_par)
-    roots = {"bimaxwellian": whistler_branch(ks, plasma)}
+    roots = {}
     for name in ("skew_q", "skew_core"):
         roots[f"{name}_along"] = whistler_branch(ks, plasma, direction * state[name])
         roots[f"{name}_against"] = whistler_branch(ks, plasma, -direction * state[name])
