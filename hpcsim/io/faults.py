@@ -21,6 +21,7 @@ from ..errors import OutputError
 
 _HDF5_REASON = re.compile(r"error message = '([^']*)'")
 _HDF5_NAME = re.compile(r"name = '([^']*)'")
+_HDF5_WRITE_FAILED = "file write failed"      # h5py's RuntimeError when an object it releases cannot be flushed
 
 __all__ = ["OutputError", "collective", "reason_of", "quiet_hdf5_release"]
 
@@ -48,12 +49,13 @@ def quiet_hdf5_release():
 
 
 def reason_of(exc, path):
-    """(path, reason) of an `OSError` on one line: the file name it carries (or HDF5's `name = '...'`, else
-    `path`) and HDF5's `error message = '...'` (else strerror, else the message)."""
+    """(path, reason) of an `OSError` (or h5py's failed-write RuntimeError) on one line: the file name it carries
+    (or HDF5's `name = '...'`, else `path`) and HDF5's `error message = '...'` (else strerror, else the
+    message)."""
     text = str(exc)
-    name = exc.filename or (m.group(1) if (m := _HDF5_NAME.search(text)) else None) or path
+    name = getattr(exc, "filename", None) or (m.group(1) if (m := _HDF5_NAME.search(text)) else None) or path
     found = _HDF5_REASON.search(text)
-    reason = found.group(1) if found else (exc.strerror or text)
+    reason = found.group(1) if found else (getattr(exc, "strerror", None) or text)
     return str(name), " ".join(str(reason).split())
 
 
@@ -66,6 +68,10 @@ def collective(comm, path, checkpoint=False):
         yield
     except OSError as exc:
         failure = reason_of(exc, path)
+    except RuntimeError as exc:
+        if _HDF5_WRITE_FAILED not in str(exc):
+            raise
+        failure = reason_of(exc, path)            # h5py releasing an object it could not flush: the OSError's twin
     failures = [failure] if comm.size == 1 else comm.allgather(failure)
     first = next((f for f in failures if f is not None), None)
     if first is not None:

@@ -152,6 +152,14 @@ def test_hdf5_release_errors_after_a_failed_write_stay_off_stderr(tmp_path, caps
     with pytest.raises(OutputError, match="No space left on device"):
         with collective(Comm(), tmp_path / "f.h5"):
             raise OSError(28, "No space left on device", str(tmp_path / "f.h5"))
+    released = (f"Can't decrement id ref count (file write failed: time = now, filename = '{tmp_path}/b.h5', "
+                "errno = 28, error message = 'No space left on device', buf = 0x0)")
+    with pytest.raises(OutputError, match=f"^{tmp_path}/b.h5: No space left on device$"):
+        with collective(Comm(), tmp_path / "f.h5"):        # raised, not unraisable: the OSError's twin
+            raise RuntimeError(released)
+    with pytest.raises(RuntimeError, match="something else"):
+        with collective(Comm(), tmp_path / "f.h5"):
+            raise RuntimeError("something else")
 
     def unraisable(exc, obj):
         return SimpleNamespace(exc_type=type(exc), exc_value=exc, exc_traceback=None, err_msg=None, object=obj)
