@@ -81,6 +81,29 @@ def test_train_command_writes_weights_that_solve(tmp_path):
     assert result.iterations == 5 and np.isfinite(result.residual)
 
 
+def test_resume_on_a_larger_grid_rebuilds_the_data(tmp_path):
+    """A curriculum: the shared network trained on 16 x 16, then resumed on 32 x 32 (the data rebuilt for the
+    deck's operator, the weights and optimiser carried over); a resume that changes the network is refused."""
+    deck = tmp_path / "train.toml"
+    deck.write_text('[mesh]\nshape = [16, 16]\nbc = "dirichlet"\n\n[dcdm]\nritz_vectors = 40\nsamples = 16\n'
+                    'channels = 4\nlevels = "auto"\nepochs = 2\nbatch = 4\nseed = 2\n')
+    out = tmp_path / "out"
+    assert run_cli(["train", str(deck), "-o", str(out)]).returncode == 0
+    again = run_cli(["train", str(deck), "-o", str(out), "--resume", "--set", "mesh.shape=[32,32]",
+                     "--set", "dcdm.epochs=3"])
+    assert again.returncode == 0, again.stderr
+    assert "rebuilt for the deck: shape [16, 16] -> [32, 32]" in again.stdout
+    assert "resumed at epoch 2 on 32x32 cells" in again.stdout and "epoch 3/3" in again.stdout
+    assert data.read(out / "data.h5")[0].shape == (16, 32, 32)
+    same = run_cli(["train", str(deck), "-o", str(out), "--resume", "--set", "mesh.shape=[32,32]",
+                    "--set", "dcdm.epochs=4"])
+    assert same.returncode == 0 and "data:" not in same.stdout and "epoch 4/4" in same.stdout
+    other = run_cli(["train", str(deck), "-o", str(out), "--resume", "--set", "mesh.shape=[32,32]",
+                     "--set", "dcdm.channels=8", "--set", "dcdm.epochs=5"])
+    assert other.returncode == 2 and "other settings" in other.stderr and "Traceback" not in other.stderr
+    assert Network.load(out / "weights.h5").meta["epochs"] == 4
+
+
 def test_train_deck_errors_are_clear(tmp_path):
     deck = tmp_path / "bad.toml"
     deck.write_text('[mesh]\nshape = [16, 16]\n\n[dcdm]\nepoch = 3\n')

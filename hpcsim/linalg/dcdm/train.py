@@ -151,6 +151,12 @@ class Trainer:
         """Continue from the checkpoint in `outdir` if there is one; returns the epoch reached."""
         if self.checkpoint.exists():
             state = self.torch.load(self.checkpoint, weights_only=False)
+            mine = {k: tuple(v.shape) for k, v in self.model.state_dict().items()}
+            if {k: tuple(v.shape) for k, v in state["model"].items()} != mine:
+                from ...errors import InputError
+
+                raise InputError(f"{self.checkpoint} holds a network of other settings; resume with the "
+                                 "channels, levels and mask_pyramid it was trained with", "dcdm")
             self.model.load_state_dict(state["model"])
             self.optimizer.load_state_dict(state["optimizer"])
             self.torch.set_rng_state(state["rng"])

@@ -5,8 +5,10 @@
   OUTDIR/log.txt      the progress lines printed per epoch
   OUTDIR/weights.h5   the trained network for `solver.dcdm_weights`, with its settings and training time
 
-With --resume the data file is reused and training continues from the newest checkpoint. Training itself runs on
-rank 0 (PyTorch, one thread per rank as numba's); the distributed part is the Lanczos process.
+With --resume training continues from the newest checkpoint, and the data file is reused if it was built for the
+deck's operator and samples (its attributes); otherwise (a curriculum: a few epochs on a small grid, then --resume
+with a larger mesh.shape, which the shared network's grid-independent weights allow) it is rebuilt. Training
+itself runs on rank 0 (PyTorch, one thread per rank as numba's); the distributed part is the Lanczos process.
 """
 import shlex
 import sys
@@ -38,6 +40,14 @@ def load_deck(path, overrides=()):
     if "length" not in m:
         m["length"] = [n * h for n, h in zip(m["shape"], m["spacing"])] if "spacing" in m else [1.0] * len(m["shape"])
     return deck
+
+
+def describe(deck):
+    """What the training data depend on, stored as data.h5's attributes."""
+    m, t = deck["mesh"], deck["dcdm"]
+    return {"shape": [int(n) for n in m["shape"]], "alpha": t["alpha"], "beta": t["beta"],
+            "obstacles": str(t["obstacles"]), "bc": str(m["bc"]), "ritz_vectors": t["ritz_vectors"],
+            "samples": t["samples"], "low_weight": t["low_weight"], "seed": t["seed"]}
 
 
 def build_data(deck, comm, backend):
@@ -80,14 +90,16 @@ def main(args):
     t, ndim = deck["dcdm"], len(deck["mesh"]["shape"])
     start = time.perf_counter()
     data_file = out / "data.h5"
-    if not (args.resume and data_file.exists()):
+    stored = comm.bcast(data.description(data_file) if args.resume and comm.is_root else None)
+    if stored != describe(deck):
         rhs, values = build_data(deck, comm, CPUBackend())
         if comm.is_root:
-            data.write(data_file, rhs, values, {"shape": list(deck["mesh"]["shape"]), "alpha": t["alpha"],
-                                                "beta": t["beta"], "obstacles": str(t["obstacles"]),
-                                                "bc": str(deck["mesh"]["bc"])})
+            data.write(data_file, rhs, values, describe(deck))
+            changed = [f"{k} {stored.get(k)} -> {v}" for k, v in describe(deck).items()
+                       if stored and stored.get(k) != v]
+            rebuilt = f" (rebuilt for the deck: {', '.join(changed)})" if changed else ""
             log(f"data: {rhs.shape[0]} right-hand sides from {len(values)} Ritz vectors, "
-                f"{time.perf_counter() - start:.1f} s")
+                f"{time.perf_counter() - start:.1f} s{rebuilt}")
     if not comm.is_root:
         return 0
     rhs, _, _ = data.read(data_file)
@@ -96,8 +108,12 @@ def main(args):
     fluid = mesh.owned(np.asarray(op.fluid)) if t["obstacles"] else None
     torch.set_num_threads(1)
     trainer = Trainer(out, rhs, op.to_csr(), fluid, t, ndim, log)
-    if args.resume and trainer.resume():
-        log(f"resumed at epoch {trainer.epoch}")
+    try:
+        if args.resume and trainer.resume():
+            log(f"resumed at epoch {trainer.epoch} on {'x'.join(map(str, deck['mesh']['shape']))} cells")
+    except InputError as exc:
+        print(f"hpcsim train: error: {exc}", file=sys.stderr)
+        return 2
     trainer.run()
     command = " ".join(["hpcsim train", shlex.quote(args.deck), "-o", shlex.quote(args.output)]
                        + [f"--set {shlex.quote(s)}" for s in args.set or ()])
