@@ -1,6 +1,7 @@
 """The heat-flux whistler in boxes long enough to hold it (issue 17, docs/tf_results.md section 2e): for runs of
 decks/tf/heat_flux_hot.toml with 16 rho_e along B_0, the energy of the box's first parallel modes (k_par =
-2 pi m / L_x, k_perp = 0) against time, their growth rate fitted over the stretch where linear theory says they
+2 pi m / L_x, k_perp = 0) and, where the box across allows k_perp rho_e <= 1, of the first oblique ones (k_perp =
++-2 pi / L_y) against time, their growth rate fitted over the stretch where linear theory says they
 grow faster than the noise scatters, their polarisation and direction, and the same growth predicted from the
 runs' own states by `hpcsim-post tf-whistler-theory` (tables saved while the checkpoints existed).
 
@@ -34,6 +35,7 @@ from postprocess.whistler_growth import box_wavenumbers  # noqa: E402
 
 NU_NUM = 2.0e-4        # omega_pe: the numerical collisionality of these runs (section 2c)
 BLOCK = 10             # dumps per block of the mode energy
+K_PERP_MAX = 1.0       # rho_e^-1: the oblique modes analysed when the box across allows them (k rho_e ~ 0.4-1)
 
 
 def read_theory(path):
@@ -80,17 +82,21 @@ def analyse(outdir, theory_file, until=None, species="electrons"):
     scalars = read_scalars(outdir)
     inside = (scalars["time"] >= onset) & (scalars["time"] <= t_end)
     sign = float(np.sign(np.mean(scalars[f"heat_flux_{species}"][inside])))
+    width = dumps.b.shape[-1] * dumps.spacing[1]
+    pairs = [(1, 0), (2, 0)] + ([(1, 1), (1, -1)] if 2.0 * math.pi / width * rho_e <= K_PERP_MAX else [])
     modes = []
-    for m in (1, 2):
-        k = 2.0 * math.pi * m / length
-        t, w = mode_energy(dumps, k, 0.0)
+    for m, m_perp in pairs:
+        k_par, k_perp = 2.0 * math.pi * m / length, 2.0 * math.pi * m_perp / width
+        k = math.hypot(k_par, k_perp)
+        t, w = mode_energy(dumps, k_par, k_perp)
         tb, wb = block_means(t[1:], w[1:] / b0 ** 2)
         fit = (tb >= onset) & (tb <= t_fit)
         gamma, err = fit_slope(tb[fit], wb[fit]) if fit.sum() >= 3 else (math.nan, math.nan)
         window = (onset, t_fit)
         kx, ky, omega, power = oblique_spectrum(dumps, window)
         band = (0.9 * k, 1.1 * k)
-        modes.append({"m": m, "k_rho_e": k * rho_e, "gamma": gamma, "gamma_error": err,
+        modes.append({"m": m, "m_perp": m_perp, "k_rho_e": k * rho_e, "k_perp_rho_e": k_perp * rho_e,
+                      "angle_deg": math.degrees(math.atan2(abs(k_perp), k_par)), "gamma": gamma, "gamma_error": err,
                       "energy_at_onset": float(np.interp(onset, tb, wb)), "energy_end": float(wb[-1]),
                       "right_hand_share": right_hand_fraction(dumps, window, band),
                       "share_along_heat_flux": fraction_along(kx, ky, omega, power, sign, band),
@@ -100,8 +106,8 @@ def analyse(outdir, theory_file, until=None, species="electrons"):
     grid = np.linspace(onset, t_fit, 200)
     mean = lambda g: float(np.trapezoid(np.interp(grid, t_theory, g), grid) / (t_fit - onset))      # noqa: E731
     return {"outdir": str(outdir), "beta_e": beta, "omega_ce": omega_ce, "rho_e": rho_e,
-            "box_along_b0_rho_e": length / rho_e, "t_end": t_end, "onset": onset, "fit_until": t_fit,
-            "nu_num": NU_NUM,
+            "box_along_b0_rho_e": length / rho_e, "box_across_rho_e": width / rho_e, "t_end": t_end, "onset": onset,
+            "fit_until": t_fit, "nu_num": NU_NUM,
             "theory": {"t": t_theory.tolist(), "gamma_box_q": gamma_q.tolist(), "gamma_box_core": gamma_core.tolist(),
                        "mean_gamma_box_q": mean(gamma_q), "mean_gamma_box_core": mean(gamma_core)},
             "modes": modes, "q_end": float(abs(q[-1])), "one_over_beta": 1.0 / beta,
@@ -128,6 +134,11 @@ def figure(results, controls):
             label = ("theory of the state, skew from q" if key.endswith("q") else "theory, skew from the core fit")
             ax.semilogy(grid, mode["energy_at_onset"] * growth, style, color=line.get_color(), lw=1,
                         label=label if n == 0 else None)
+        for oblique in (m for m in r["modes"] if m["m_perp"] > 0):
+            w = np.array(oblique["history"]["energy"])
+            ax.semilogy(oblique["history"]["t"], w, "-.", color=line.get_color(), lw=0.8,
+                        label=f"beta_e = {r['beta_e']:g}: oblique (1, 1), {oblique['angle_deg']:.0f} deg")
+            low, high = min(low, w.min()), max(high, w.max())
         bx.plot(r["history"]["t"], r["history"]["q"], lw=1, label=f"beta_e = {r['beta_e']:g}")
         bx.axhline(r["one_over_beta"], color="0.6", lw=0.8)
     ax.set_ylim(low / 3.0, high * 30.0)
@@ -160,13 +171,15 @@ def main():
     results = [analyse(run, theory, args.until) for run, theory in zip(args.run, args.theory)]
     for r in results:
         th = r["theory"]
-        print(f"{r['outdir']}: beta_e = {r['beta_e']:g}, box {r['box_along_b0_rho_e']:.1f} rho_e along B_0, "
+        print(f"{r['outdir']}: beta_e = {r['beta_e']:g}, box {r['box_along_b0_rho_e']:.1f} x "
+              f"{r['box_across_rho_e']:.1f} rho_e (along x across B_0), "
               f"to t = {r['t_end']:.0f}; fits and shares over t = {r['onset']:.0f}-{r['fit_until']:.0f} (the theory's "
               f"growth in the box is above nu_num = {NU_NUM:g} from t = {r['onset']:.0f})")
         print(f"  theory, mean gamma in the box: {th['mean_gamma_box_q']:.3g} (skew from q), "
               f"{th['mean_gamma_box_core']:.3g} (core fit) omega_pe")
         for m in r["modes"]:
-            print(f"  m = {m['m']} (k rho_e = {m['k_rho_e']:.3f}): gamma = {m['gamma']:.3g} +- {m['gamma_error']:.2g} "
+            print(f"  m = ({m['m']}, {m['m_perp']}) (k rho_e = {m['k_rho_e']:.3f}, {m['angle_deg']:.0f} deg to B_0): "
+                  f"gamma = {m['gamma']:.3g} +- {m['gamma_error']:.2g} "
                   f"omega_pe, dB^2/B0^2 {m['energy_at_onset']:.2e} -> {m['energy_end']:.2e}, right-hand share "
                   f"{m['right_hand_share']:.3f}, along q {m['share_along_heat_flux']:.3f}")
         print(f"  q^ at the end {r['q_end']:.3f} (1/beta_e = {r['one_over_beta']:.3f}), T_perp/T_par "
