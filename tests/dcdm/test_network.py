@@ -263,7 +263,7 @@ def test_one_level_files_without_the_attribute_load_and_give_the_same_output(tmp
 
 @pytest.mark.parametrize("name,levels", [("box2d_l1", 1), ("obstacles3d_l1", 1), ("box2d", 4), ("box3d", 3),
                                          ("box2d_shared", "auto"), ("box3d_shared", "auto"),
-                                         ("obstacles2d_masked", "auto")])
+                                         ("obstacles2d_masked", "auto"), ("obstacles3d_masked", "auto")])
 def test_shipped_models_load_with_their_level_count(name, levels):
     """The one-level models are files of the old format (/1, no `levels`), the shared ones of format /3 (/4 with
     the mask pyramid); every
