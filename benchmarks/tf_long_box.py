@@ -123,8 +123,9 @@ def figure(results, controls):
     low, high = np.inf, 0.0
     for n, r in enumerate(results):
         mode = r["modes"][0]
+        run = f"beta_e = {r['beta_e']:g} ({r['box_along_b0_rho_e']:.0f} x {r['box_across_rho_e']:.0f} rho_e)"
         t, w = np.array(mode["history"]["t"]), np.array(mode["history"]["energy"])
-        line, = ax.semilogy(t, w, lw=1, label=f"beta_e = {r['beta_e']:g}: m = 1 (k rho_e = {mode['k_rho_e']:.2f})")
+        line, = ax.semilogy(t, w, lw=1, label=f"{run}: m = 1 (k rho_e = {mode['k_rho_e']:.2f})")
         low, high = min(low, w.min()), max(high, w.max())
         th = r["theory"]
         grid = np.linspace(r["onset"], r["t_end"], 200)
@@ -137,9 +138,10 @@ def figure(results, controls):
         for oblique in (m for m in r["modes"] if m["m_perp"] > 0):
             w = np.array(oblique["history"]["energy"])
             ax.semilogy(oblique["history"]["t"], w, "-.", color=line.get_color(), lw=0.8,
-                        label=f"beta_e = {r['beta_e']:g}: oblique (1, 1), {oblique['angle_deg']:.0f} deg")
+                        label=f"{run}: oblique ({oblique['m']}, {oblique['m_perp']}), "
+                        f"{oblique['angle_deg']:.0f} deg")
             low, high = min(low, w.min()), max(high, w.max())
-        bx.plot(r["history"]["t"], r["history"]["q"], lw=1, label=f"beta_e = {r['beta_e']:g}")
+        bx.plot(r["history"]["t"], r["history"]["q"], lw=1, label=run)
         bx.axhline(r["one_over_beta"], color="0.6", lw=0.8)
     ax.set_ylim(low / 3.0, high * 30.0)
     for c in controls:
