@@ -47,20 +47,25 @@ def write(path, rhs, ritz_values, description):
             f.attrs[key] = np.bytes_(value) if isinstance(value, str) else value
 
 
-def description(path):
-    """The operator description stored with a data file (shape as a list of ints), or None if it is unreadable."""
-    try:
-        with h5py.File(path, "r") as f:
-            desc = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
-    except OSError:
-        return None
+def _attributes(f):
+    """An open data file's operator description: strings decoded, numpy scalars as Python ones, shape as ints."""
+    desc = {k: (v.decode() if isinstance(v, bytes) else v.item() if isinstance(v, np.generic) else v)
+            for k, v in f.attrs.items()}
     if "shape" in desc:
         desc["shape"] = [int(n) for n in desc["shape"]]
-    return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in desc.items()}
+    return desc
+
+
+def description(path):
+    """The operator description stored with a data file, or None if it is unreadable."""
+    try:
+        with h5py.File(path, "r") as f:
+            return _attributes(f)
+    except OSError:
+        return None
 
 
 def read(path):
     """(rhs (count, global shape) float32, Ritz values, description)."""
     with h5py.File(path, "r") as f:
-        desc = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
-        return f["rhs"][...], f["ritz_values"][...], desc
+        return f["rhs"][...], f["ritz_values"][...], _attributes(f)

@@ -90,12 +90,12 @@ def main(args):
     t, ndim = deck["dcdm"], len(deck["mesh"]["shape"])
     start = time.perf_counter()
     data_file = out / "data.h5"
-    stored = comm.bcast(data.description(data_file) if args.resume and comm.is_root else None)
-    if stored != describe(deck):
+    stored, wanted = comm.bcast(data.description(data_file) if args.resume and comm.is_root else None), describe(deck)
+    if stored != wanted:
         rhs, values = build_data(deck, comm, CPUBackend())
         if comm.is_root:
-            data.write(data_file, rhs, values, describe(deck))
-            changed = [f"{k} {stored.get(k)} -> {v}" for k, v in describe(deck).items()
+            data.write(data_file, rhs, values, wanted)
+            changed = [f"{k} {stored.get(k)} -> {v}" for k, v in wanted.items()
                        if stored and stored.get(k) != v]
             rebuilt = f" (rebuilt for the deck: {', '.join(changed)})" if changed else ""
             log(f"data: {rhs.shape[0]} right-hand sides from {len(values)} Ritz vectors, "
