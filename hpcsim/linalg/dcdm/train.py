@@ -8,6 +8,11 @@ the loss is the residual after the best step along q in the A-norm:
 averaged over a batch, with A the assembled operator (`to_csr`) as a torch sparse matrix. Adam with the
 learning rate of epoch e (from 0) `learning_rate * lr_decay^e`, checkpoints of weights and optimiser state every
 `checkpoint_every` epochs (resumable), one progress line per epoch. Only this module imports torch.
+
+Data-parallel on several MPI ranks: every rank holds the whole model, the samples and the same random state, so
+every rank draws the same batches; rank r takes the samples r, r + P, ... of each batch of B and computes
+(1/B) sum_i L(b_i) over them, one Allreduce sums the gradients (and the loss), and every rank takes the same Adam
+step. The weights then equal a one-rank run's up to the order of the float32 sums; rank 0 writes the files.
 """
 import json
 import math
@@ -117,8 +122,8 @@ def inputs_of(b, fluid):
     return torch.cat([x, fluid.expand_as(b).unsqueeze(1)], dim=1)
 
 
-def loss(model, b, A, fluid=None):
-    """Mean over the batch b (batch, grid) of ||b - A (c q)||^2, c = (q.b)/(q.A q), q = N(b) (masked)."""
+def losses(model, b, A, fluid=None):
+    """||b - A (c q)||^2, c = (q.b)/(q.A q), q = N(b) (masked), for each sample of the batch b (batch, grid)."""
     torch = _torch()
     q = model(inputs_of(b, fluid))[:, 0]
     if fluid is not None:
@@ -126,14 +131,20 @@ def loss(model, b, A, fluid=None):
     q, bf = q.reshape(q.shape[0], -1), b.reshape(b.shape[0], -1)
     aq = torch.sparse.mm(A, q.T).T
     c = (q * bf).sum(1) / (q * aq).sum(1)
-    return ((bf - c[:, None] * aq) ** 2).sum(1).mean()
+    return ((bf - c[:, None] * aq) ** 2).sum(1)
+
+
+def loss(model, b, A, fluid=None):
+    """The mean of `losses` over the batch: the training objective."""
+    return losses(model, b, A, fluid).mean()
 
 
 class Trainer:
     """Adam on `loss` over the samples of a data file, with resumable checkpoints in `outdir`."""
 
-    def __init__(self, outdir, rhs, csr, fluid, table, ndim, log=print):
+    def __init__(self, outdir, rhs, csr, fluid, table, ndim, log=print, comm=None):
         torch = self.torch = _torch()
+        self.comm = comm
         torch.manual_seed(table["seed"])
         self.outdir, self.table, self.log = Path(outdir), table, log
         if fluid is None and table["mask_pyramid"]:
@@ -164,6 +175,8 @@ class Trainer:
         return self.epoch
 
     def _save(self):
+        if self.comm is not None and not self.comm.is_root:
+            return
         tmp = self.checkpoint.with_suffix(".tmp")
         self.torch.save({"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                          "rng": self.torch.get_rng_state(), "epoch": self.epoch, "history": self.history,
@@ -180,11 +193,7 @@ class Trainer:
             order = torch.randperm(self.rhs.shape[0])
             total, batches = 0.0, 0
             for first in range(0, len(order), t["batch"]):
-                value = loss(self.model, self.rhs[order[first:first + t["batch"]]], self.A, self.fluid)
-                self.optimizer.zero_grad()
-                value.backward()
-                self.optimizer.step()
-                total, batches = total + float(value.detach()), batches + 1
+                total, batches = total + self._step(order[first:first + t["batch"]]), batches + 1
             self.epoch += 1
             self.seconds += time.perf_counter() - start
             self.history.append(total / batches)
@@ -193,6 +202,32 @@ class Trainer:
             if self.epoch % t["checkpoint_every"] == 0 or self.epoch == t["epochs"]:
                 self._save()
         return self.history
+
+    def _step(self, batch):
+        """One Adam step on the mean loss over the samples `batch` (indices), shared among the ranks (module
+        docstring); returns the batch's mean loss."""
+        self.optimizer.zero_grad()
+        if self.comm is None or self.comm.size == 1:
+            value = loss(self.model, self.rhs[batch], self.A, self.fluid)
+            value.backward()
+            self.optimizer.step()
+            return float(value.detach())
+        mine = batch[self.comm.rank::self.comm.size]
+        value = 0.0
+        if len(mine):
+            part = losses(self.model, self.rhs[mine], self.A, self.fluid).sum() / len(batch)
+            part.backward()
+            value = float(part.detach())
+        params = list(self.model.parameters())
+        grads = self.torch.cat([(p.grad if p.grad is not None else self.torch.zeros_like(p)).reshape(-1)
+                                for p in params])
+        summed = self.torch.from_numpy(self.comm.allreduce(np.append(grads.numpy(), np.float32(value))))
+        start = 0
+        for p in params:
+            p.grad = summed[start:start + p.numel()].reshape(p.shape).clone()
+            start += p.numel()
+        self.optimizer.step()
+        return float(summed[-1])
 
     def export(self, path, meta):
         """Write the weights file, with the training settings and time in its metadata."""

@@ -7,8 +7,10 @@
 
 With --resume training continues from the newest checkpoint, and the data file is reused if it was built for the
 deck's operator and samples (its attributes); otherwise (a curriculum: a few epochs on a small grid, then --resume
-with a larger mesh.shape, which the shared network's grid-independent weights allow) it is rebuilt. Training
-itself runs on rank 0 (PyTorch, one thread per rank as numba's); the distributed part is the Lanczos process.
+with a larger mesh.shape, which the shared network's grid-independent weights allow) it is rebuilt. The Lanczos
+process runs on the distributed operator; training is data-parallel (`train.Trainer`): each rank computes the
+gradient of its share of every batch, one Allreduce sums them, and PyTorch runs `training_threads` threads per rank.
+Rank 0 writes every file.
 """
 import shlex
 import sys
@@ -61,6 +63,16 @@ def build_data(deck, comm, backend):
     return data.gather_global(mesh, rhs), values
 
 
+def training_threads(comm):
+    """PyTorch threads per rank: the cores of this node shared among its ranks, at most NUMBA_NUM_THREADS (the
+    project's per-rank thread setting; `export NUMBA_NUM_THREADS=1` for one thread)."""
+    import numba
+
+    from ...parallel import usable_cores
+
+    return max(1, min(usable_cores() // comm.node_local()[1], numba.config.NUMBA_NUM_THREADS))
+
+
 def main(args):
     """The `train` subcommand; returns the exit status."""
     comm = Comm()
@@ -75,9 +87,10 @@ def main(args):
     log_file = out / "log.txt"
 
     def log(line):
-        print(line, flush=True)
-        with open(log_file, "a") as f:
-            f.write(line + "\n")
+        if comm.is_root:
+            print(line, flush=True)
+            with open(log_file, "a") as f:
+                f.write(line + "\n")
 
     try:
         from .train import Trainer, _torch
@@ -100,21 +113,29 @@ def main(args):
             rebuilt = f" (rebuilt for the deck: {', '.join(changed)})" if changed else ""
             log(f"data: {rhs.shape[0]} right-hand sides from {len(values)} Ritz vectors, "
                 f"{time.perf_counter() - start:.1f} s{rebuilt}")
-    if not comm.is_root:
-        return 0
+    comm.barrier()                              # data.h5 is written: every rank reads it
     rhs, _, _ = data.read(data_file)
     mesh = Mesh.create(Comm.self_comm(), deck["mesh"]["shape"], deck["mesh"]["length"], deck["mesh"]["bc"])
     op = make_operator(mesh, t, CPUBackend())
     fluid = mesh.owned(np.asarray(op.fluid)) if t["obstacles"] else None
-    torch.set_num_threads(1)
-    trainer = Trainer(out, rhs, op.to_csr(), fluid, t, ndim, log)
+    threads = training_threads(comm)
+    torch.set_num_threads(threads)
+    trainer = Trainer(out, rhs, op.to_csr(), fluid, t, ndim, log, comm)
     try:
         if args.resume and trainer.resume():
             log(f"resumed at epoch {trainer.epoch} on {'x'.join(map(str, deck['mesh']['shape']))} cells")
     except InputError as exc:
-        print(f"hpcsim train: error: {exc}", file=sys.stderr)
+        if comm.is_root:
+            print(f"hpcsim train: error: {exc}", file=sys.stderr)
         return 2
+    log(f"training on {comm.size} rank{'s' if comm.size > 1 else ''} x {threads} thread{'s' if threads > 1 else ''}"
+        f", batch {t['batch']}")
+    if t["batch"] % comm.size:
+        log(f"hpcsim train: warning: dcdm.batch = {t['batch']} is not a multiple of the {comm.size} ranks: in each "
+            f"batch some ranks get one sample fewer and wait for the others")
     trainer.run()
+    if not comm.is_root:
+        return 0
     command = " ".join(["hpcsim train", shlex.quote(args.deck), "-o", shlex.quote(args.output)]
                        + [f"--set {shlex.quote(s)}" for s in args.set or ()])
     network = trainer.export(out / "weights.h5", {"command": command, "deck": Path(args.deck).read_text()})
