@@ -181,23 +181,14 @@ def _check_training_deck(args):
     return 0
 
 
-def _is_training_deck(path):
-    from .deck.loader import read_toml
-    from .models import FAMILIES
-
-    try:
-        table = read_toml(path)
-    except InputError:
-        return False
-    return "dcdm" in table and not any(name in table for name in FAMILIES)
-
-
 def cmd_check(args):
     from .deck import load
     from .estimate import check_fits, estimate
     from .parallel import choose_process_grid
 
-    if _is_training_deck(args.deck):
+    from .linalg.dcdm.trainrun import is_training_deck
+
+    if is_training_deck(args.deck):
         return _check_training_deck(args)
     try:
         deck = load(args.deck, args.set or [])

@@ -2,7 +2,9 @@
 
 The scripts (from the template `hpcsim/templates/slurm.sh`) ask Slurm for a USR1 warning
 `signal_lead_seconds` before the time limit, forward it to the ranks so they checkpoint and exit with status 75,
-and then requeue the job, which continues with `--restart latest`; see `jobscripts/README.md`.
+and then requeue the job, which continues with `--restart latest`; see `jobscripts/README.md`. A DCDM training
+deck ([dcdm] without a family section) gets the same script running `hpcsim train ... --resume`, which stops at
+the end of an epoch with a checkpoint and status 75 and continues from it.
 
 In the templates `${name}` (lower case, braced) is a placeholder filled here; every other `$` is shell syntax.
 """
@@ -219,8 +221,9 @@ def _setup_lines(opts):
     return "\n".join(lines) or "# (no --module or --venv given: the job runs in the environment sbatch was called from)"
 
 
-def render(opts):
-    """The batch script text for `opts` (validated here); `opts.outdir` must be set."""
+def render(opts, subcommand="run"):
+    """The batch script text for `opts` (validated here) running `hpcsim SUBCOMMAND` ("run", or "train" for a
+    DCDM training deck); `opts.outdir` must be set."""
     opts = validate(opts)
     if opts.outdir is None:
         raise InputError("no output directory: give -o OUTDIR", "-o")
@@ -236,15 +239,24 @@ def render(opts):
         "setup": _setup_lines(opts), "deck": shlex.quote(str(opts.deck)), "outdir": shlex.quote(str(opts.outdir)),
         "set_args": " ".join(f"--set {shlex.quote(item)}" for item in [*backend, *opts.set_overrides]),
         "max_requeues": opts.max_requeues, "continue_run": "yes" if opts.restart else "no",
+        "subcommand": subcommand,
         **_node_parts(opts),
     }
     return _JobTemplate(template_text()).substitute(values)
 
 
 def _load_deck(opts):
-    """Validate the deck with the job's overrides now, on the login node, rather than after the queue wait."""
+    """Validate the deck with the job's overrides now, on the login node, rather than after the queue wait;
+    returns the resolved deck, or None for a DCDM training deck (`hpcsim train`, CPU ranks only)."""
     from .deck import load
+    from .linalg.dcdm.trainrun import is_training_deck, load_deck
 
+    if is_training_deck(opts.deck):
+        if opts.gpus_per_node:
+            raise InputError("DCDM training runs on CPU ranks (PyTorch's CPU build): leave --gpus-per-node at 0",
+                             "--gpus-per-node")
+        load_deck(opts.deck, opts.set_overrides)
+        return None
     backend = ["run.backend=gpu"] if opts.gpus_per_node else []
     deck = load(opts.deck, [*opts.set_overrides, *backend])
     if deck["run"]["backend"] == "gpu" and not opts.gpus_per_node:
@@ -262,8 +274,10 @@ def submit(opts, dry_run=False):
     validate(opts)
     deck = _load_deck(opts)
     if opts.outdir is None:
+        if deck is None:
+            raise InputError("a training deck has no output.dir: give -o OUTDIR", "-o")
         opts = replace(opts, outdir=deck["output"]["dir"])
-    text = render(opts)
+    text = render(opts, "run" if deck is not None else "train")
     if dry_run:
         return text
     sbatch = shutil.which("sbatch")
@@ -271,7 +285,7 @@ def submit(opts, dry_run=False):
         raise InputError("sbatch is not on PATH: submit from a Slurm login node, or use --dry-run and "
                          "`sbatch` the printed script where Slurm is", "sbatch")
     outdir = Path(opts.outdir)
-    if (outdir / "deck.toml").exists() and not opts.restart:
+    if ((outdir / "deck.toml").exists() or (outdir / "checkpoint.pt").exists()) and not opts.restart:
         raise InputError(f"{outdir} holds a previous run: continue it with --restart, or choose another "
                          f"directory", "-o")
     if outdir.exists() and not outdir.is_dir():

@@ -16,9 +16,11 @@
 #  1. checks the deck on one process (a bad deck stops here with status 2: nothing to requeue);
 #  2. runs the deck with srun, 8 rank(s) per node x 16 numba thread(s) per rank;
 #  3. 300 s before the time limit Slurm sends USR1 to this script (--signal=B:...), which passes it
-#     on to the ranks: they write a checkpoint at the next step and exit with status 75;
+#     on to the ranks: they write a checkpoint at the next step (`hpcsim train`: at the end of the epoch) and
+#     exit with status 75;
 #  4. on status 75 it requeues the job (`scontrol requeue`, at most 5 times). The requeued job
-#     runs this script again, with SLURM_RESTART_COUNT > 0, and continues with `--restart latest`.
+#     runs this script again, with SLURM_RESTART_COUNT > 0, and continues with `--restart latest` (`hpcsim
+#     train` always runs with `--resume`, which continues from OUTDIR/checkpoint.pt when there is one).
 # Exit 0: finished. Exit 2: bad input, not requeued. Any other status: failure, not requeued.
 # Slurm's log (this script's output and every rank's) is appended to runs/poisson3d/slurm-%j.out.
 
@@ -32,6 +34,7 @@ export NUMBA_NUM_THREADS=16
 export OMP_NUM_THREADS=16
 export PYTHONUNBUFFERED=1   # progress lines reach the log as they are printed
 
+command=run   # run: a simulation deck; train: a DCDM training deck
 deck=decks/linalg/poisson3d.toml
 outdir=runs/poisson3d
 set_args=(--set 'mesh.shape=[256,256,256]')
@@ -75,7 +78,9 @@ fi
 # ---- Fresh start or continuation --------------------------------------------------------------------
 # A requeued attempt continues from the newest verified checkpoint in OUTDIR/checkpoints; one whose earlier
 # attempt ended before writing any checkpoint starts again, replacing that attempt's partial output.
-if [ "$restart_count" -gt 0 ] && [ -z "$(ls -A "$outdir/checkpoints" 2>/dev/null)" ]; then
+if [ "$command" = train ]; then
+    restart_args=(--resume)
+elif [ "$restart_count" -gt 0 ] && [ -z "$(ls -A "$outdir/checkpoints" 2>/dev/null)" ]; then
     restart_args=(--overwrite)
 elif [ "$restart_count" -gt 0 ] || [ "$continue_run" = yes ]; then
     restart_args=(--restart latest)
@@ -89,7 +94,7 @@ fi
 # (--kill-on-bad-exit=0); but a rank that dies where MPI cannot abort the job (seen in MPI_Init) must not
 # leave the others waiting until the time limit: srun ends them 60 s after the first rank exits (--wait=60).
 srun --cpus-per-task=16 --kill-on-bad-exit=0 --wait=60 \
-    python -m hpcsim run "$deck" -o "$outdir" "${set_args[@]}" "${restart_args[@]}" &
+    python -m hpcsim "$command" "$deck" -o "$outdir" "${set_args[@]}" "${restart_args[@]}" &
 srun_pid=$!
 # `wait` returns early (status > 128) when a trapped signal arrives: wait again for srun's own status.
 wait "$srun_pid"

@@ -19,9 +19,11 @@
 #  2. runs the deck with srun and run.backend=gpu, one rank per GPU (4 per node), each with
 #     8 core(s) for its host-side numba threads;
 #  3. 300 s before the time limit Slurm sends USR1 to this script (--signal=B:...), which passes it
-#     on to the ranks: they write a checkpoint at the next step and exit with status 75;
+#     on to the ranks: they write a checkpoint at the next step (`hpcsim train`: at the end of the epoch) and
+#     exit with status 75;
 #  4. on status 75 it requeues the job (`scontrol requeue`, at most 5 times). The requeued job
-#     runs this script again, with SLURM_RESTART_COUNT > 0, and continues with `--restart latest`.
+#     runs this script again, with SLURM_RESTART_COUNT > 0, and continues with `--restart latest` (`hpcsim
+#     train` always runs with `--resume`, which continues from OUTDIR/checkpoint.pt when there is one).
 # Exit 0: finished. Exit 2: bad input, not requeued. Any other status: failure, not requeued.
 # Slurm's log (this script's output and every rank's) is appended to runs/poisson3d-gpu/slurm-%j.out.
 
@@ -36,6 +38,7 @@ export NUMBA_NUM_THREADS=8
 export OMP_NUM_THREADS=8
 export PYTHONUNBUFFERED=1   # progress lines reach the log as they are printed
 
+command=run   # run: a simulation deck; train: a DCDM training deck
 deck=decks/linalg/poisson3d.toml
 outdir=runs/poisson3d-gpu
 set_args=(--set run.backend=gpu --set 'mesh.shape=[512,512,512]')
@@ -79,7 +82,9 @@ fi
 # ---- Fresh start or continuation --------------------------------------------------------------------
 # A requeued attempt continues from the newest verified checkpoint in OUTDIR/checkpoints; one whose earlier
 # attempt ended before writing any checkpoint starts again, replacing that attempt's partial output.
-if [ "$restart_count" -gt 0 ] && [ -z "$(ls -A "$outdir/checkpoints" 2>/dev/null)" ]; then
+if [ "$command" = train ]; then
+    restart_args=(--resume)
+elif [ "$restart_count" -gt 0 ] && [ -z "$(ls -A "$outdir/checkpoints" 2>/dev/null)" ]; then
     restart_args=(--overwrite)
 elif [ "$restart_count" -gt 0 ] || [ "$continue_run" = yes ]; then
     restart_args=(--restart latest)
@@ -93,7 +98,7 @@ fi
 # (--kill-on-bad-exit=0); but a rank that dies where MPI cannot abort the job (seen in MPI_Init) must not
 # leave the others waiting until the time limit: srun ends them 60 s after the first rank exits (--wait=60).
 srun --cpus-per-task=8 --kill-on-bad-exit=0 --wait=60 \
-    python -m hpcsim run "$deck" -o "$outdir" "${set_args[@]}" "${restart_args[@]}" &
+    python -m hpcsim "$command" "$deck" -o "$outdir" "${set_args[@]}" "${restart_args[@]}" &
 srun_pid=$!
 # `wait` returns early (status > 128) when a trapped signal arrives: wait again for srun's own status.
 wait "$srun_pid"

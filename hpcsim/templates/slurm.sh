@@ -14,9 +14,11 @@ ${optional_sbatch}#SBATCH --output=${output}
 #  1. checks the deck on one process (a bad deck stops here with status 2: nothing to requeue);
 ${launch_comment}
 #  3. ${signal_lead} s before the time limit Slurm sends USR1 to this script (--signal=B:...), which passes it
-#     on to the ranks: they write a checkpoint at the next step and exit with status 75;
+#     on to the ranks: they write a checkpoint at the next step (`hpcsim train`: at the end of the epoch) and
+#     exit with status 75;
 #  4. on status 75 it requeues the job (`scontrol requeue`, at most ${max_requeues} times). The requeued job
-#     runs this script again, with SLURM_RESTART_COUNT > 0, and continues with `--restart latest`.
+#     runs this script again, with SLURM_RESTART_COUNT > 0, and continues with `--restart latest` (`hpcsim
+#     train` always runs with `--resume`, which continues from OUTDIR/checkpoint.pt when there is one).
 # Exit 0: finished. Exit 2: bad input, not requeued. Any other status: failure, not requeued.
 # Slurm's log (this script's output and every rank's) is appended to ${output}.
 
@@ -28,6 +30,7 @@ export NUMBA_NUM_THREADS=${cpus_per_task}
 export OMP_NUM_THREADS=${cpus_per_task}
 export PYTHONUNBUFFERED=1   # progress lines reach the log as they are printed
 
+command=${subcommand}   # run: a simulation deck; train: a DCDM training deck
 deck=${deck}
 outdir=${outdir}
 set_args=(${set_args})
@@ -71,7 +74,9 @@ fi
 # ---- Fresh start or continuation --------------------------------------------------------------------
 # A requeued attempt continues from the newest verified checkpoint in OUTDIR/checkpoints; one whose earlier
 # attempt ended before writing any checkpoint starts again, replacing that attempt's partial output.
-if [ "$restart_count" -gt 0 ] && [ -z "$(ls -A "$outdir/checkpoints" 2>/dev/null)" ]; then
+if [ "$command" = train ]; then
+    restart_args=(--resume)
+elif [ "$restart_count" -gt 0 ] && [ -z "$(ls -A "$outdir/checkpoints" 2>/dev/null)" ]; then
     restart_args=(--overwrite)
 elif [ "$restart_count" -gt 0 ] || [ "$continue_run" = yes ]; then
     restart_args=(--restart latest)
@@ -85,7 +90,7 @@ fi
 # (--kill-on-bad-exit=0); but a rank that dies where MPI cannot abort the job (seen in MPI_Init) must not
 # leave the others waiting until the time limit: srun ends them 60 s after the first rank exits (--wait=60).
 srun --cpus-per-task=${cpus_per_task} --kill-on-bad-exit=0 --wait=60 \
-    python -m hpcsim run "$deck" -o "$outdir" "${set_args[@]}" "${restart_args[@]}" &
+    python -m hpcsim "$command" "$deck" -o "$outdir" "${set_args[@]}" "${restart_args[@]}" &
 srun_pid=$!
 # `wait` returns early (status > 128) when a trapped signal arrives: wait again for srun's own status.
 wait "$srun_pid"

@@ -1,10 +1,15 @@
 """Training: a tiny run lowers the loss, resuming from a checkpoint gives the weights of an uninterrupted run,
 and `hpcsim train` writes (and resumes) a weights file that the DCDM solver reads."""
 
+import re
+import signal
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
-from conftest import run_cli
+from conftest import _env, run_cli
 from hpcsim.backend import CPUBackend
 from hpcsim.linalg.config import make_solver
 from hpcsim.linalg.dcdm import data
@@ -35,7 +40,9 @@ def tiny():
 
 def test_training_lowers_the_loss(tiny, tmp_path):
     rhs, csr, table = tiny
-    history = Trainer(tmp_path, rhs, csr, None, table, 2, log=lambda line: None).run()
+    trainer = Trainer(tmp_path, rhs, csr, None, table, 2, log=lambda line: None)
+    assert trainer.run() is None
+    history = trainer.history
     assert len(history) == 6
     assert history[-1] < 0.3 * history[0]
 
@@ -128,6 +135,35 @@ def test_two_ranks_train_the_one_rank_network(tmp_path):
         assert np.max(np.abs(b.weights[name][0] - w)) <= 1e-4 * np.max(np.abs(w)), name
 
 
+@pytest.mark.parametrize("signal_name", ["SIGUSR1", "SIGTERM"])
+def test_a_stop_signal_ends_training_with_a_checkpoint(tmp_path, signal_name):
+    """SIGUSR1 (Slurm's warning) or SIGTERM: the epoch under way finishes, the checkpoint and weights.h5 are
+    written, exit 75; --resume then trains the remaining epochs to the weights of an uninterrupted run."""
+    deck = tmp_path / "train.toml"
+    deck.write_text('[mesh]\nshape = [16, 16]\nbc = "dirichlet"\n\n[dcdm]\nritz_vectors = 40\nsamples = 16\n'
+                    'channels = 4\nlevels = "auto"\nepochs = 100000\nbatch = 4\nseed = 2\n'
+                    'checkpoint_every = 1000\n')
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "hpcsim", "train", str(deck), "-o", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+    for line in proc.stdout:
+        if line.startswith("epoch 3/"):
+            proc.send_signal(getattr(signal, signal_name))
+            break
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 75, stderr
+    epoch = int(re.search(rf"stopped by {signal_name} after epoch (\d+) of 100000: checkpoint written", stdout)[1])
+    assert epoch >= 3 and f"epoch {epoch}/100000" in stdout and f"epoch {epoch + 1}/" not in stdout
+    assert torch.load(out / "checkpoint.pt", weights_only=False)["epoch"] == epoch      # saved off the schedule
+    assert Network.load(out / "weights.h5").meta["epochs"] == epoch
+    resumed = run_cli(["train", str(deck), "-o", str(out), "--resume", "--set", f"dcdm.epochs={epoch + 2}"])
+    assert resumed.returncode == 0 and f"resumed at epoch {epoch}" in resumed.stdout, resumed.stderr
+    straight = run_cli(["train", str(deck), "-o", str(tmp_path / "straight"), "--set", f"dcdm.epochs={epoch + 2}"])
+    assert straight.returncode == 0, straight.stderr
+    a, b = (Network.load(d / "weights.h5") for d in (out, tmp_path / "straight"))
+    assert all(np.array_equal(a.weights[k][0], b.weights[k][0]) for k in a.weights)
+
+
 def test_train_deck_errors_are_clear(tmp_path):
     deck = tmp_path / "bad.toml"
     deck.write_text('[mesh]\nshape = [16, 16]\n\n[dcdm]\nepoch = 3\n')
@@ -164,8 +200,8 @@ def test_shared_network_trains_and_solves_on_a_larger_grid(tiny, tmp_path):
     """levels = "auto": trained on 16 x 16 (3 levels), the same weights run 5 levels in the solver on 64 x 64."""
     rhs, csr, table = tiny
     trainer = Trainer(tmp_path, rhs, csr, None, dict(table, levels="auto"), 2, log=lambda line: None)
-    history = trainer.run()
-    assert history[-1] < history[0]
+    trainer.run()
+    assert trainer.history[-1] < trainer.history[0]
     network = trainer.export(tmp_path / "weights.h5", {})
     assert Network.load(tmp_path / "weights.h5").levels == "auto" and network.levels_for((64, 64)) == 5
     mesh = Mesh.create(Comm(), (64, 64), (1.0, 1.0), "dirichlet")

@@ -200,6 +200,27 @@ def test_bad_deck_is_rejected_at_submission(monkeypatch, tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+def test_a_training_deck_runs_hpcsim_train_with_resume(monkeypatch, tmp_path):
+    """A DCDM training deck gets the same script, running `hpcsim train ... --resume` on every attempt; it needs -o
+    (no output.dir), CPU nodes, valid [dcdm] keys, and a new directory unless --restart."""
+    monkeypatch.chdir(ROOT)
+    deck = "decks/linalg/dcdm_train_box2d_shared.toml"
+    text = submit(JobOptions(deck=deck, time="60", outdir=str(tmp_path / "t"), ntasks_per_node=4), dry_run=True)
+    assert "command=train " in text and 'python -m hpcsim "$command" "$deck"' in text
+    assert "restart_args=(--resume)" in text and "#SBATCH --ntasks-per-node=4" in text
+    for changes, key, reason in (({"outdir": None}, "-o", "no output.dir"),
+                                 ({"gpus_per_node": 2}, "--gpus-per-node", "CPU ranks"),
+                                 ({"set_overrides": ["dcdm.epoch=3"]}, "dcdm.epoch", "epochs")):
+        options = {"deck": deck, "time": "60", "outdir": str(tmp_path / "t"), **changes}
+        with pytest.raises(InputError) as err:
+            submit(JobOptions(**options), dry_run=True)
+        assert err.value.key == key and reason in str(err.value)
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "checkpoint.pt").write_bytes(b"")
+    with pytest.raises(InputError, match="previous run: continue it with --restart"):
+        submit(JobOptions(deck=deck, time="60", outdir=str(tmp_path / "t")))
+
+
 def write_tool(directory, name, body):
     path = directory / name
     path.write_text("#!/bin/bash\n" + body)
@@ -391,6 +412,7 @@ def test_jobscript_examples_match_their_documented_commands(monkeypatch):
     monkeypatch.chdir(ROOT)
     readme = (ROOT / "jobscripts/README.md").read_text().replace("\\\n", " ")
     commands = re.findall(r"^\s*hpcsim submit (.+?) --dry-run > (jobscripts/\S+)\s*$", readme, re.MULTILINE)
-    assert sorted(target for _, target in commands) == ["jobscripts/cpu_example.sh", "jobscripts/gpu_example.sh"]
+    examples = [f"jobscripts/{kind}_example.sh" for kind in ("cpu", "gpu", "train")]
+    assert sorted(target for _, target in commands) == examples
     for argv, target in commands:
         assert submit(parse(shlex.split(argv)), dry_run=True) == (ROOT / target).read_text(), target

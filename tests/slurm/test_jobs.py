@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from hpcsim.io import find_latest, verify
+from hpcsim.linalg.dcdm.network import Network
 from postprocess.report import write_report
 
 from conftest import ROOT, run_mpi
@@ -151,3 +152,45 @@ def test_plain_scancel_leaves_a_verified_checkpoint(cluster, diffusion, tmp_path
     latest, messages = find_latest(checkpoints)
     assert latest is not None, messages
     assert verify(latest) == (True, "") and 100 <= int(latest.name.split("_")[1]) < 3000
+
+
+TRAINING = """[mesh]
+shape = [16, 16]
+bc = "dirichlet"
+
+[dcdm]
+ritz_vectors = 40
+samples = 16
+channels = 4
+levels = "auto"
+epochs = 300
+batch = 4
+seed = 2
+checkpoint_every = 1000
+"""
+
+
+def test_training_job_stops_at_usr1_requeues_and_resumes_bit_for_bit(cluster, tmp_path):
+    """`hpcsim submit` of a DCDM training deck: 2 ranks train data-parallel; USR1 ends the epoch under way with a
+    checkpoint (off its schedule) and status 75, the requeued job resumes from it, and the weights are those of
+    an uninterrupted 2-rank run under mpiexec, bit for bit."""
+    pytest.importorskip("torch")
+    deck = tmp_path / "train.toml"
+    deck.write_text(TRAINING)
+    run_mpi(2, ["-m", "hpcsim", "train", deck, "-o", tmp_path / "reference"])
+    outdir = tmp_path / "job"
+    jobid = cluster.submit(deck, outdir, cwd=tmp_path)
+    progress = outdir / "log.txt"
+    cluster.wait_until(lambda: progress.is_file() and "epoch 2/300" in progress.read_text(), "epoch 2")
+    cluster.tool("scancel", "--batch", "--signal=USR1", str(jobid))
+    info = cluster.wait(jobid)
+    log = slurm_log(outdir, jobid)
+    assert (info["JobState"], info["ExitCode"], info["Restarts"]) == ("COMPLETED", "0:0", "1"), log
+    stopped = [int(e) for e in re.findall(r"^stopped by SIGUSR1 after epoch (\d+) of 300", log, re.MULTILINE)]
+    assert len(stopped) == 1 and 2 <= stopped[0] < 300, log
+    assert "training on 2 ranks x 1 thread" in log and f"resumed at epoch {stopped[0]} on 16x16 cells" in log
+    assert "requeueing (requeue 1 of 5)" in log and "run finished" in log
+    trained, reference = (Network.load(d / "weights.h5") for d in (outdir, tmp_path / "reference"))
+    assert trained.meta["epochs"] == 300
+    for name, (w, _) in reference.weights.items():
+        assert np.array_equal(trained.weights[name][0], w), name

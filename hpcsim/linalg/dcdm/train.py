@@ -183,10 +183,16 @@ class Trainer:
                          "seconds": self.seconds}, tmp)
         tmp.replace(self.checkpoint)
 
-    def run(self):
-        """Train to `epochs`; returns the loss per epoch (mean over its batches)."""
+    def run(self, stop=None):
+        """Train to `epochs`, or until the `StopRequest` `stop` has caught a signal on any rank (checked after each
+        epoch, which is then checkpointed); returns the signal's name if it stopped, else None. The loss per
+        epoch (mean over its batches) is in `history`."""
         torch, t = self.torch, self.table
         while self.epoch < t["epochs"]:
+            if stop is not None and self.epoch and self._agree(stop.requested):
+                if self.epoch % t["checkpoint_every"]:
+                    self._save()
+                return stop.signal_name or "a signal on another rank"
             start = time.perf_counter()
             for group in self.optimizer.param_groups:
                 group["lr"] = t["learning_rate"] * t["lr_decay"] ** self.epoch
@@ -201,7 +207,11 @@ class Trainer:
                      f"{self.seconds:.1f} s")
             if self.epoch % t["checkpoint_every"] == 0 or self.epoch == t["epochs"]:
                 self._save()
-        return self.history
+        return None
+
+    def _agree(self, flag):
+        """`flag` on any rank, on every rank."""
+        return flag if self.comm is None else self.comm.any(flag)
 
     def _step(self, batch):
         """One Adam step on the mean loss over the samples `batch` (indices), shared among the ranks (module

@@ -11,6 +11,9 @@ with a larger mesh.shape, which the shared network's grid-independent weights al
 process runs on the distributed operator; training is data-parallel (`train.Trainer`): each rank computes the
 gradient of its share of every batch, one Allreduce sums them, and PyTorch runs `training_threads` threads per rank.
 Rank 0 writes every file.
+
+SIGTERM or SIGUSR1 (Slurm's warning before the time limit) ends training at the end of the current epoch: a
+checkpoint and weights.h5 are written and the exit status is 75, as for `hpcsim run`; `--resume` continues.
 """
 import shlex
 import sys
@@ -24,9 +27,21 @@ from ...deck.loader import apply_overrides, read_toml
 from ...errors import InputError
 from ...mesh import Mesh
 from ...parallel import Comm
+from ...runtime.loop import EXIT_STOPPED
 from . import data
 from .deck import SECTIONS, make_operator
 from .lanczos import lanczos
+
+
+def is_training_deck(path):
+    """True for a readable TOML deck with a [dcdm] table and no family's section (`hpcsim train`'s decks)."""
+    from ...models import FAMILIES
+
+    try:
+        table = read_toml(path)
+    except InputError:
+        return False
+    return "dcdm" in table and not any(name in table for name in FAMILIES)
 
 
 def load_deck(path, overrides=()):
@@ -74,8 +89,15 @@ def training_threads(comm):
 
 
 def main(args):
-    """The `train` subcommand; returns the exit status."""
+    """The `train` subcommand; returns the exit status (75 when a stop signal ended it with a checkpoint)."""
+    from ...runtime.signals import StopRequest
+
     comm = Comm()
+    with StopRequest() as stop:         # after MPI_Init, whose own SIGUSR1 handler would swallow the signal
+        return _train(args, comm, stop)
+
+
+def _train(args, comm, stop):
     try:
         deck = load_deck(args.deck, args.set)
     except InputError as exc:
@@ -133,11 +155,13 @@ def main(args):
     if t["batch"] % comm.size:
         log(f"hpcsim train: warning: dcdm.batch = {t['batch']} is not a multiple of the {comm.size} ranks: in each "
             f"batch some ranks get one sample fewer and wait for the others")
-    trainer.run()
-    if not comm.is_root:
-        return 0
-    command = " ".join(["hpcsim train", shlex.quote(args.deck), "-o", shlex.quote(args.output)]
-                       + [f"--set {shlex.quote(s)}" for s in args.set or ()])
-    network = trainer.export(out / "weights.h5", {"command": command, "deck": Path(args.deck).read_text()})
-    log(f"wrote {out / 'weights.h5'}: {network.parameters} parameters, {trainer.seconds:.1f} s training")
-    return 0
+    stopped = trainer.run(stop)
+    if stopped:
+        log(f"stopped by {stopped} after epoch {trainer.epoch} of {t['epochs']}: checkpoint written; continue with "
+            f"`hpcsim train ... --resume`")
+    if comm.is_root:
+        command = " ".join(["hpcsim train", shlex.quote(args.deck), "-o", shlex.quote(args.output)]
+                           + [f"--set {shlex.quote(s)}" for s in args.set or ()])
+        network = trainer.export(out / "weights.h5", {"command": command, "deck": Path(args.deck).read_text()})
+        log(f"wrote {out / 'weights.h5'}: {network.parameters} parameters, {trainer.seconds:.1f} s training")
+    return EXIT_STOPPED if stopped else 0
