@@ -146,11 +146,14 @@ def test_a_stop_signal_ends_training_with_a_checkpoint(tmp_path, signal_name):
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "hpcsim", "train", str(deck), "-o", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+    seen = []
     for line in proc.stdout:
+        seen.append(line)
         if line.startswith("epoch 3/"):
             proc.send_signal(getattr(signal, signal_name))
             break
-    stdout, stderr = proc.communicate(timeout=120)
+    rest, stderr = proc.communicate(timeout=120)
+    stdout = "".join(seen) + rest
     assert proc.returncode == 75, stderr
     epoch = int(re.search(rf"stopped by {signal_name} after epoch (\d+) of 100000: checkpoint written", stdout)[1])
     assert epoch >= 3 and f"epoch {epoch}/100000" in stdout and f"epoch {epoch + 1}/" not in stdout
