@@ -111,6 +111,29 @@ def test_resume_on_a_larger_grid_rebuilds_the_data(tmp_path):
     assert Network.load(out / "weights.h5").meta["epochs"] == 4
 
 
+@pytest.mark.parametrize("init", ["zero", "random"])
+def test_mask_init_zero_starts_as_the_box_network(tiny, tmp_path, init):
+    """mask_init = "zero": every masked convolution conv([h, m h]) = W h + W' (m h) starts with W' = 0, so the
+    network starts as the shared box network with the same W and its output does not depend on the mask;
+    "random" draws W' as PyTorch draws W (and W the same in both: zeroing consumes no random numbers)."""
+    rhs, csr, table = tiny
+    fluid = np.ones(rhs.shape[1:], np.float32)
+    fluid[5:9, 6:10] = 0.0
+    table = dict(table, levels="auto", mask_pyramid=True, mask_init=init)
+    model = Trainer(tmp_path, rhs * fluid, csr, fluid, table, 2, log=lambda line: None).model
+    assert all(torch.count_nonzero(c.weight[:, c.in_channels // 2:]) == (0 if init == "zero" else
+               c.weight[:, c.in_channels // 2:].numel()) for c in model.convs.values())
+    torch.manual_seed(table["seed"])
+    drawn = Trainer(tmp_path, rhs * fluid, csr, fluid, dict(table, mask_init="random"), 2, log=lambda line: None)
+    for c, d in zip(model.convs.values(), drawn.model.convs.values()):
+        assert torch.equal(c.weight[:, :c.in_channels // 2], d.weight[:, :d.in_channels // 2])
+    r = torch.from_numpy((rhs[:2] * fluid).astype(np.float32)).unsqueeze(1)
+    with torch.no_grad():
+        solid, open_box = (model(torch.cat([r, torch.from_numpy(m).expand_as(r)], 1))
+                           for m in (fluid, np.ones_like(fluid)))
+    assert torch.equal(solid, open_box) == (init == "zero")
+
+
 def test_two_ranks_train_the_one_rank_network(tmp_path):
     """Data-parallel training: on 2 ranks each takes half of every batch and the gradients are summed, so the loss
     history and weights are a one-rank run's up to the order of float32 sums (measured: history 1e-7, weights

@@ -151,6 +151,10 @@ class Trainer:
             fluid = np.ones(rhs.shape[1:])          # the mask pyramid of a box: all fluid on every level
         inputs = 1 if fluid is None else 2
         self.model = build_model(ndim, table["channels"], inputs, table["levels"], table["mask_pyramid"]).float()
+        if table["mask_pyramid"] and table["mask_init"] == "zero":
+            with torch.no_grad():               # W' = 0 in conv([h, m h]) = W h + W' (m h)
+                for conv in self.model.convs.values():
+                    conv.weight[:, conv.in_channels // 2:] = 0.0
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=table["learning_rate"])
         self.rhs = torch.from_numpy(rhs.astype(np.float32))
         self.A = sparse_operator(csr, torch.float32)
