@@ -263,7 +263,8 @@ def test_one_level_files_without_the_attribute_load_and_give_the_same_output(tmp
 
 @pytest.mark.parametrize("name,levels", [("box2d_l1", 1), ("obstacles3d_l1", 1), ("box2d", 4), ("box3d", 3),
                                          ("box2d_shared", "auto"), ("box3d_shared", "auto"),
-                                         ("obstacles2d_masked", "auto"), ("obstacles3d_masked", "auto")])
+                                         ("obstacles2d_masked", "auto"), ("obstacles3d_masked", "auto"),
+                                         ("obstacles3d_masked24", "auto")])
 def test_shipped_models_load_with_their_level_count(name, levels):
     """The one-level models are files of the old format (/1, no `levels`), the shared ones of format /3 (/4 with
     the mask pyramid); every
@@ -275,7 +276,7 @@ def test_shipped_models_load_with_their_level_count(name, levels):
     from hpcsim.linalg.dcdm.solver import weights_path
 
     with h5py.File(weights_path(name), "r") as f:
-        expected = FORMAT_MASKED if name.endswith("masked") else FORMAT_SHARED
+        expected = FORMAT_MASKED if "masked" in name else FORMAT_SHARED
         assert f.attrs["format"].decode() == {1: FORMAT_ONE_LEVEL, "auto": expected}.get(levels, FORMAT)
     network = Network.load(weights_path(name))
     assert network.levels == levels
@@ -291,6 +292,14 @@ def test_shipped_models_load_with_their_level_count(name, levels):
         theirs = train.from_network(network)(torch.from_numpy(x)[None])[0, 0].numpy()
     convs = sum(isinstance(step, Conv) for step in network.program_for(shape)[1])
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-7 * convs * np.abs(theirs).max())
+
+
+def test_shipped_models_are_under_two_megabytes():
+    """Issue 15: every shipped weights file stays under 2 MB."""
+    from hpcsim.linalg.dcdm.solver import MODELS
+
+    sizes = {p.name: p.stat().st_size for p in MODELS.glob("*.h5")}
+    assert len(sizes) >= 15 and all(size < 2_000_000 for size in sizes.values()), sizes
 
 
 def test_level_count_is_checked(tmp_path):
